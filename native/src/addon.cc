@@ -1,0 +1,19 @@
+// The addon's entry: each concept registers its own functions.
+#include <napi.h>
+
+#include "cache.h"
+#include "errors.h"
+#include "mmap_file.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ipfrs::InitErrors(env, exports);
+  ipfrs::InitMmapFile(env, exports);
+  ipfrs::InitCache(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ipfrs_mmap, Init)
