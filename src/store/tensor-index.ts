@@ -1,0 +1,208 @@
+// The embedded index of files and tensors (SQLite through better-sqlite3). It holds nothing the objects
+// cannot rebuild: a lost or corrupt index is recreated from objects/ and meta/.
+import Database from 'better-sqlite3';
+import type { Database as DB, Statement } from 'better-sqlite3';
+import { decodeCursor, encodeCursor, prefixUpperBound } from './cursor.ts';
+import type { FileFormat, FileRecord, Page, TensorFilter, TensorRecord } from './types.ts';
+import type { DType } from '../tensor/dtype.ts';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS files (
+  cid TEXT PRIMARY KEY, size INTEGER NOT NULL, format TEXT NOT NULL, metadata TEXT,
+  tensor_count INTEGER NOT NULL, added_at INTEGER NOT NULL, source_name TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tensors (
+  name TEXT NOT NULL, cid TEXT NOT NULL REFERENCES files(cid) ON DELETE CASCADE,
+  dtype TEXT NOT NULL, shape TEXT NOT NULL, strides TEXT NOT NULL, element_count INTEGER NOT NULL,
+  byte_offset INTEGER NOT NULL, byte_length INTEGER NOT NULL, little_endian INTEGER NOT NULL, fortran_order INTEGER NOT NULL,
+  PRIMARY KEY (name, cid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tensors_by_file ON tensors (cid, name);
+CREATE INDEX IF NOT EXISTS tensors_by_dtype ON tensors (dtype, name, cid);
+`;
+
+interface FileRow { cid: string; size: number; format: string; metadata: string | null; tensor_count: number; added_at: number; source_name: string | null }
+interface TensorRow {
+  name: string; cid: string; dtype: string; shape: string; strides: string; element_count: number;
+  byte_offset: number; byte_length: number; little_endian: number; fortran_order: number;
+}
+
+export class TensorIndex {
+  private readonly db: DB;
+  private readonly cache = new Map<string, Statement>();
+  private readonly statements: {
+    insertFile: Statement; insertTensor: Statement; deleteFile: Statement; getFile: Statement;
+    getTensor: Statement; tensorsOf: Statement; allCids: Statement; fileCount: Statement;
+  };
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is crash-safe for the process under WAL; a power cut may lose the last commit, which rebuild restores.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.statements = {
+      insertFile: this.db.prepare('INSERT OR IGNORE INTO files VALUES (@cid, @size, @format, @metadata, @tensor_count, @added_at, @source_name)'),
+      insertTensor: this.db.prepare(
+        'INSERT INTO tensors VALUES (@name, @cid, @dtype, @shape, @strides, @element_count, @byte_offset, @byte_length, @little_endian, @fortran_order)',
+      ),
+      deleteFile: this.db.prepare('DELETE FROM files WHERE cid = ?'),
+      getFile: this.db.prepare('SELECT * FROM files WHERE cid = ?'),
+      getTensor: this.db.prepare('SELECT * FROM tensors WHERE cid = ? AND name = ?'),
+      tensorsOf: this.db.prepare('SELECT * FROM tensors WHERE cid = ? ORDER BY byte_offset, name'),
+      allCids: this.db.prepare('SELECT cid FROM files').pluck(),
+      fileCount: this.db.prepare('SELECT count(*) FROM files').pluck(),
+    };
+  }
+
+  /** Adds a file and all its tensors in one transaction: either all rows exist or none. */
+  insert(file: FileRecord, tensors: readonly TensorRecord[]): boolean {
+    return this.db.transaction(() => {
+      const inserted = this.statements.insertFile.run(fileToRow(file)).changes === 1;
+      if (inserted) for (const tensor of tensors) this.statements.insertTensor.run(tensorToRow(tensor));
+      return inserted;
+    })();
+  }
+
+  /** Bulk variant for rebuilds and benchmarks: one transaction over many files. */
+  insertMany(entries: Iterable<{ file: FileRecord; tensors: readonly TensorRecord[] }>): number {
+    return this.db.transaction(() => {
+      let count = 0;
+      for (const { file, tensors } of entries) if (this.insert(file, tensors)) count++;
+      return count;
+    })();
+  }
+
+  delete(cid: string): boolean {
+    return this.statements.deleteFile.run(cid).changes === 1;
+  }
+
+  getFile(cid: string): FileRecord | null {
+    const row = this.statements.getFile.get(cid) as FileRow | undefined;
+    return row ? rowToFile(row) : null;
+  }
+
+  getTensor(cid: string, name: string): TensorRecord | null {
+    const row = this.statements.getTensor.get(cid, name) as TensorRow | undefined;
+    return row ? rowToTensor(row) : null;
+  }
+
+  tensorsOf(cid: string): TensorRecord[] {
+    return (this.statements.tensorsOf.all(cid) as TensorRow[]).map(rowToTensor);
+  }
+
+  allCids(): string[] {
+    return this.statements.allCids.all() as string[];
+  }
+
+  fileCount(): number {
+    return this.statements.fileCount.get() as number;
+  }
+
+  listFiles(first: number, after?: string | null): Page<FileRecord> {
+    const params: unknown[] = [];
+    let where = '';
+    if (after) {
+      const [addedAt, cid] = decodeCursor(after, 2);
+      where = 'WHERE (added_at, cid) > (?, ?)';
+      params.push(addedAt, cid);
+    }
+    const rows = this.prepared(`SELECT * FROM files ${where} ORDER BY added_at, cid LIMIT ?`).all(...params, first + 1) as FileRow[];
+    const items = rows.slice(0, first).map(rowToFile);
+    return {
+      items,
+      cursors: items.map((f) => encodeCursor([f.addedAt, f.cid])),
+      hasNextPage: rows.length > first,
+      hasPreviousPage: Boolean(after),
+      totalCount: () => this.fileCount(),
+    };
+  }
+
+  /** Keyset paging in (name, cid) order; every filter combination is served by an index. */
+  listTensors(first: number, after?: string | null, filter: TensorFilter = {}): Page<TensorRecord> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.cid) {
+      conditions.push('cid = ?');
+      params.push(filter.cid);
+    }
+    if (filter.dtype) {
+      conditions.push('dtype = ?');
+      params.push(filter.dtype);
+    }
+    if (filter.namePrefix) {
+      conditions.push('name >= ?');
+      params.push(filter.namePrefix);
+      const upper = prefixUpperBound(filter.namePrefix);
+      if (upper !== null) {
+        conditions.push('name < ?');
+        params.push(upper);
+      }
+    }
+    const filterWhere = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    const filterParams = [...params];
+    if (after) {
+      const [name, cid] = decodeCursor(after, 2);
+      conditions.push('(name, cid) > (?, ?)');
+      params.push(name, cid);
+    }
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows = this.prepared(`SELECT * FROM tensors ${where} ORDER BY name, cid LIMIT ?`).all(...params, first + 1) as TensorRow[];
+    const items = rows.slice(0, first).map(rowToTensor);
+    return {
+      items,
+      cursors: items.map((t) => encodeCursor([t.name, t.cid])),
+      hasNextPage: rows.length > first,
+      hasPreviousPage: Boolean(after),
+      totalCount: () => this.prepared(`SELECT count(*) FROM tensors ${filterWhere}`).pluck().get(...filterParams) as number,
+    };
+  }
+
+  /** Paging builds a handful of distinct statements; preparing each once keeps a page well under a millisecond. */
+  private prepared(sql: string): Statement {
+    let statement = this.cache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function fileToRow(f: FileRecord): FileRow {
+  return {
+    cid: f.cid, size: f.size, format: f.format, metadata: f.metadata ? JSON.stringify(f.metadata) : null,
+    tensor_count: f.tensorCount, added_at: f.addedAt, source_name: f.sourceName,
+  };
+}
+
+function rowToFile(r: FileRow): FileRecord {
+  return {
+    cid: r.cid, size: r.size, format: r.format as FileFormat, metadata: r.metadata ? JSON.parse(r.metadata) : null,
+    tensorCount: r.tensor_count, addedAt: r.added_at, sourceName: r.source_name,
+  };
+}
+
+function tensorToRow(t: TensorRecord): TensorRow {
+  return {
+    name: t.name, cid: t.cid, dtype: t.dtype, shape: JSON.stringify(t.shape), strides: JSON.stringify(t.strides),
+    element_count: t.elementCount, byte_offset: t.byteOffset, byte_length: t.byteLength,
+    little_endian: t.littleEndian ? 1 : 0, fortran_order: t.fortranOrder ? 1 : 0,
+  };
+}
+
+function rowToTensor(r: TensorRow): TensorRecord {
+  return {
+    name: r.name, cid: r.cid, dtype: r.dtype as DType, shape: JSON.parse(r.shape), strides: JSON.parse(r.strides),
+    elementCount: r.element_count, byteOffset: r.byte_offset, byteLength: r.byte_length,
+    littleEndian: r.little_endian === 1, fortranOrder: r.fortran_order === 1,
+  };
+}
