@@ -1,0 +1,75 @@
+// `ipfrs link`: prints a signed, expiring URL to a file, a tensor or a slice, for the server of this store.
+import { UsageError, parseDuration } from '../config.ts';
+import { signedLinks } from '../graphql/links.ts';
+import { keyRingFromJSON, MAX_EXPIRES_IN } from '../http/sign.ts';
+import { StoreError } from '../store/errors.ts';
+import { loadOrCreateKeyRing } from '../store/secrets.ts';
+import { numpyDescr } from '../tensor/dtype.ts';
+import { npyHeader } from '../tensor/npy.ts';
+import { planSlice } from '../tensor/slice.ts';
+import { openStore, parse, println, requireOne, storeOption, type Command } from './common.ts';
+
+export const link: Command = {
+  summary: 'print a signed download URL for a file, a tensor or a slice',
+  usage: 'ipfrs link CID [--tensor NAME] [--slice SPEC] [--format raw|npy] [--expires 15m] [--base http://127.0.0.1:8080] [--json]',
+  async run(args, io) {
+    const { values, positionals } = parse(args, {
+      ...storeOption,
+      tensor: { type: 'string' },
+      slice: { type: 'string' },
+      format: { type: 'string' },
+      expires: { type: 'string' },
+      base: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const cid = requireOne(positionals, 'CID');
+    const format = values.format;
+    if (format !== undefined && format !== 'raw' && format !== 'npy') throw new UsageError(`unknown format ${format}: use raw or npy`);
+    const expiresIn = parseDuration(values.expires ?? '15m');
+    if (expiresIn < 1 || expiresIn > MAX_EXPIRES_IN) throw new UsageError(`--expires must be between 1s and 7d, not ${values.expires}`);
+    const base = values.base ?? 'http://127.0.0.1:8080';
+    let origin: URL;
+    try {
+      origin = new URL(base);
+    } catch {
+      throw new UsageError(`--base must be a URL such as http://127.0.0.1:8080, not ${JSON.stringify(base)}`);
+    }
+    if (origin.protocol !== 'http:' && origin.protocol !== 'https:') throw new UsageError('--base must be an http or https URL');
+    if (origin.search || origin.hash) throw new UsageError('--base must not have a query or a fragment');
+
+    const store = openStore(values.store, io);
+    try {
+      const file = store.getFile(cid);
+      if (!file) throw new StoreError('NOT_FOUND', `no file with CID ${cid}`);
+      const links = signedLinks(keyRingFromJSON(loadOrCreateKeyRing(store.root).ring));
+      const wantsTensor = values.tensor !== undefined || values.slice !== undefined || format !== undefined;
+      let signed;
+      let byteLength: number;
+      if (!wantsTensor) {
+        signed = links.blob(cid, { expiresIn });
+        byteLength = file.size;
+      } else {
+        const tensor = store.getTensor(cid, values.tensor);
+        if (!tensor) throw new StoreError('NOT_FOUND', `file ${cid} has no tensor named ${JSON.stringify(values.tensor)}`);
+        // Check now what the server would refuse later: a spec that does not fit, a dtype NumPy lacks.
+        const spec = values.slice?.trim() ?? '';
+        const whole = spec === '' || spec === '...' || spec === ':';
+        const plan = whole ? null : planSlice(tensor, spec);
+        byteLength = plan ? plan.byteLength : tensor.byteLength;
+        if (format === 'npy') {
+          const descr = numpyDescr(tensor.dtype, tensor.littleEndian);
+          if (!descr) throw new StoreError('INVALID_ARGUMENT', `NumPy has no ${tensor.dtype} dtype: use --format raw`);
+          byteLength += npyHeader(descr, plan ? plan.shape : tensor.shape, plan ? false : tensor.fortranOrder).byteLength;
+        }
+        signed = links.tensor(cid, tensor.name, { slice: spec === '' ? null : values.slice, format: format as 'raw' | 'npy' | undefined, expiresIn });
+      }
+      // Appended, not resolved: a base with a path prefix (a proxy that strips it) keeps its prefix.
+      const url = `${origin.href.replace(/\/$/, '')}${signed.url}`;
+      if (values.json) println(io.stdout, JSON.stringify({ url, expiresAt: new Date(signed.expiresAt * 1000).toISOString(), byteLength }));
+      else println(io.stdout, url);
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+};

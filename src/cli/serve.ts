@@ -1,0 +1,79 @@
+// `ipfrs serve`: the HTTP server (GraphQL, downloads, health, metrics, playground) until SIGTERM or SIGINT.
+import { UsageError, parseSize, resolveStoreRoot } from '../config.ts';
+import { createLogger, type LogLevel } from '../server/logger.ts';
+import { parse, println, type Command } from './common.ts';
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export const serve: Command = {
+  summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /metrics and the playground (/)',
+  usage:
+    'ipfrs serve [--host 127.0.0.1] [--port 8080] [--public] [--inline-limit 64k] [--public-url URL] ' +
+    '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info]',
+  async run(args, io) {
+    const { values } = parse(
+      args,
+      {
+        store: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        public: { type: 'boolean' },
+        'inline-limit': { type: 'string' },
+        'public-url': { type: 'string' },
+        'cache-entries': { type: 'string' },
+        'cache-bytes': { type: 'string' },
+        'no-demo': { type: 'boolean' },
+        'log-level': { type: 'string' },
+      },
+      false,
+    );
+    const port = values.port === undefined ? 8080 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port ${JSON.stringify(values.port)}: use 0-65535`);
+    const level = (values['log-level'] ?? 'info') as LogLevel;
+    if (!LEVELS.includes(level)) throw new UsageError(`invalid log level ${JSON.stringify(level)}: use ${LEVELS.join(', ')}`);
+    const cacheEntries = values['cache-entries'] === undefined ? undefined : Number(values['cache-entries']);
+    if (cacheEntries !== undefined && !(Number.isInteger(cacheEntries) && cacheEntries >= 1)) throw new UsageError('--cache-entries must be a whole number >= 1');
+    const publicUrl = values['public-url'];
+    if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(publicUrl)) throw new UsageError(`--public-url must be an origin such as https://tensors.example.com, not ${JSON.stringify(publicUrl)}`);
+
+    const storeRoot = resolveStoreRoot(values.store, io.env, io.cwd);
+    const logger = createLogger({ level, write: (line) => io.stderr.write(line) });
+    // Loaded here, not at the top: the other commands need neither GraphQL nor the HTTP stack.
+    const { startServer } = await import('../server.ts');
+    const server = await startServer({
+      storeRoot,
+      host: values.host ?? '127.0.0.1',
+      port,
+      publicMode: values.public ?? false,
+      inlineLimit: values['inline-limit'] === undefined ? undefined : parseSize(values['inline-limit']),
+      publicUrl: publicUrl?.replace(/\/$/, '') ?? null,
+      cacheEntries,
+      cacheBytes: values['cache-bytes'] === undefined ? undefined : parseSize(values['cache-bytes']),
+      seedDemo: !values['no-demo'],
+      logger,
+    });
+    println(io.stdout, `ipfrs serving ${storeRoot} on ${server.url}  (GraphQL: ${server.url}/graphql)`);
+    if (server.adminToken.created) {
+      // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
+      println(io.stdout, `admin token (shown once, kept in ${storeRoot}/admin-token): ${server.adminToken.token}`);
+    }
+
+    await new Promise<void>((resolve) => {
+      let signals = 0;
+      const stop = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals === 1) {
+          logger.info('signal received', { signal });
+          server.close().then(resolve, resolve);
+        } else {
+          // A second signal: stop waiting for slow clients.
+          logger.warn('second signal: closing open connections now', { signal });
+          server.server.closeAllConnections();
+        }
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+    return 0;
+  },
+};
