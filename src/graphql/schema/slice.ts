@@ -1,0 +1,132 @@
+// Tensor.slice and Tensor.downloadLink: numpy basic indexing, answered inline up to the inline limit, else as a link.
+import { contentTypeFor } from '../../http/headers.ts';
+import { MAX_SLICE_LENGTH } from '../../http/paths.ts';
+import { numpyDescr } from '../../tensor/dtype.ts';
+import { npyHeader } from '../../tensor/npy.ts';
+import { planSlice, type SlicePlan } from '../../tensor/slice.ts';
+import { decodeValues } from '../../tensor/values.ts';
+import type { TensorRecord } from '../../store/types.ts';
+import { builder } from '../builder.ts';
+import { downloadLink, expiresIn, inlineCost, inlineLimit, type InlineSliceRecord } from '../delivery.ts';
+import { InvalidArgumentError, InvalidSliceError, NotFoundError, TooLargeError } from '../errors.ts';
+import { guard } from '../translate.ts';
+import { DownloadLink } from './download-link.ts';
+import { DTypeEnum } from './tensor.ts';
+import { TensorRef } from './refs.ts';
+
+export const SliceFormatEnum = builder.enumType('SliceFormat', {
+  values: {
+    RAW: { value: 'raw', description: 'The elements in C order, in the tensor\'s byte order.' },
+    NPY: { value: 'npy', description: 'A NumPy .npy file (header + data) that numpy.load reads.' },
+  } as const,
+});
+
+const InlineSlice = builder.objectRef<InlineSliceRecord>('InlineSlice').implement({
+  description: 'A slice small enough to come inside the response.',
+  isTypeOf: (value) => (value as { kind?: string }).kind === 'InlineSlice',
+  fields: (t) => ({
+    dtype: t.expose('dtype', { type: DTypeEnum }),
+    shape: t.expose('shape', { type: ['SafeInt'], description: 'Of the slice: an integer index drops its axis.' }),
+    elementCount: t.expose('elementCount', { type: 'SafeInt' }),
+    format: t.expose('format', { type: SliceFormatEnum }),
+    byteLength: t.field({
+      type: 'SafeInt',
+      description: 'Bytes that base64 decodes to (the .npy header included for NPY).',
+      resolve: (slice) => (slice.header?.byteLength ?? 0) + slice.data.byteLength,
+    }),
+    base64: t.string({
+      description: 'The bytes, base64 (RFC 4648, padded).',
+      resolve: (slice) => (slice.header ? Buffer.concat([slice.header, slice.data]) : slice.data).toString('base64'),
+    }),
+    values: t.field({
+      type: ['Float'],
+      nullable: { list: false, items: true },
+      description:
+        'The elements as numbers in C order, whatever the dtype (F16, BF16 and F8 included; BOOL as 0 and 1). ' +
+        'NaN and infinities are null, since JSON cannot carry them; I64 and U64 beyond 2^53 lose precision (use base64).',
+      resolve: (slice) => decodeValues(slice.data, slice.dtype, slice.littleEndian),
+    }),
+  }),
+});
+
+const SliceResult = builder.errorUnion('SliceResult', {
+  types: [InlineSlice, DownloadLink, InvalidSliceError, TooLargeError, InvalidArgumentError, NotFoundError],
+  omitDefaultTypes: true,
+});
+
+
+builder.objectFields(TensorRef, (t) => ({
+  slice: t.field({
+    type: SliceResult,
+    description:
+      'A numpy basic-indexing slice, written as between brackets: `0:10, :, 5`, negative indices, steps ' +
+      '(`::-1`), `...`; an integer drops its axis; an empty spec is the whole tensor. Up to the inline limit the ' +
+      'answer is an InlineSlice, above it a DownloadLink to `/v1/tensor/<cid>/<name>?slice=..&format=..`.',
+    args: {
+      spec: t.arg.string({ required: true }),
+      format: t.arg({ type: SliceFormatEnum, defaultValue: 'raw', required: true }),
+      inlineLimit: t.arg({
+        type: 'SafeInt',
+        description: 'Largest answer, in bytes, to inline for this request (default: the server\'s, 64 KiB unless configured; at most the server maximum). 0 always gives a link.',
+      }),
+    },
+    complexity: (args, ctx) => inlineCost(args, ctx),
+    resolve: (tensor, args, ctx) => {
+      const limit = inlineLimit(args.inlineLimit, ctx.config);
+      const spec = args.spec;
+      if (spec.length > MAX_SLICE_LENGTH) throw new InvalidSliceError(`the slice spec is longer than ${MAX_SLICE_LENGTH} characters`, spec.slice(0, 80));
+      const plan = guard(() => planSlice(tensor, spec), { spec });
+      const header = args.format === 'npy' ? npyHeaderFor(tensor, plan) : null;
+      const byteLength = (header?.byteLength ?? 0) + plan.byteLength;
+      if (byteLength <= limit) {
+        const data = guard(() => ctx.reader.readSlice(tensor, plan));
+        return {
+          kind: 'InlineSlice' as const,
+          dtype: tensor.dtype,
+          littleEndian: tensor.littleEndian,
+          shape: plan.shape,
+          elementCount: plan.elementCount,
+          format: args.format,
+          header,
+          data,
+        };
+      }
+      const signed = ctx.links.tensor(tensor.cid, tensor.name, { slice: linkSpec(tensor, spec), format: args.format, expiresIn: ctx.config.linkExpiresIn });
+      return downloadLink(ctx, signed, { byteLength, contentType: contentTypeFor(args.format) });
+    },
+  }),
+  downloadLink: t.field({
+    type: DownloadLink,
+    description:
+      'A signed link to the whole tensor (`/v1/tensor/<cid>/<name>`): RAW is the stored bytes (column-major when ' +
+      'fortranOrder), NPY a .npy file that numpy.load reads as the tensor.',
+    args: {
+      format: t.arg({ type: SliceFormatEnum, defaultValue: 'raw', required: true }),
+      expiresIn: t.arg.int({ description: 'Seconds the link stays valid; the server default when left out.' }),
+    },
+    resolve: (tensor, args, ctx) => {
+      const seconds = expiresIn(args.expiresIn, ctx.config);
+      const header = args.format === 'npy' ? npyHeaderFor(tensor, { shape: tensor.shape }, tensor.fortranOrder) : null;
+      const signed = ctx.links.tensor(tensor.cid, tensor.name, { format: args.format, expiresIn: seconds });
+      return downloadLink(ctx, signed, { byteLength: (header?.byteLength ?? 0) + tensor.byteLength, contentType: contentTypeFor(args.format) });
+    },
+  }),
+}));
+
+/**
+ * The `slice` parameter of a link. The route serves a whole-tensor request (no spec, `...`, `:`) as the stored
+ * bytes, which for a column-major tensor are not in C order; a slice answer always is, inline or linked, so a
+ * whole-tensor slice of such a tensor is spelled out axis by axis (`:, :`), which the route plans like any slice.
+ */
+function linkSpec(tensor: TensorRecord, spec: string): string | null {
+  const whole = ['', '...', ':'].includes(spec.trim());
+  if (whole && tensor.fortranOrder && tensor.shape.length > 1) return tensor.shape.map(() => ':').join(', ');
+  return spec.trim() === '' ? null : spec;
+}
+
+/** The .npy header of the answer; an InvalidArgumentError for dtypes NumPy lacks (BF16, F8). */
+function npyHeaderFor(tensor: TensorRecord, plan: Pick<SlicePlan, 'shape'>, fortranOrder = false): Buffer {
+  const descr = numpyDescr(tensor.dtype, tensor.littleEndian);
+  if (descr === null) throw new InvalidArgumentError(`NumPy has no ${tensor.dtype} dtype: ask for format RAW`, 'format');
+  return npyHeader(descr, plan.shape, fortranOrder);
+}

@@ -1,0 +1,132 @@
+// TensorFile: one stored object (safetensors, .npy or raw), its queries, and the mutations that add and delete.
+import { CONTENT_TYPE_RAW } from '../../http/headers.ts';
+import type { DType } from '../../tensor/dtype.ts';
+import { builder } from '../builder.ts';
+import { downloadLink, expiresIn } from '../delivery.ts';
+import { ForbiddenError, InvalidArgumentError, InvalidFileError, TooLargeError } from '../errors.ts';
+import { connectionOf, pageMultiplier, pageSize } from '../pages.ts';
+import { pageArgs } from './page-args.ts';
+import { guard, guardAsync } from '../translate.ts';
+import { isStoreCid } from '../../http/paths.ts';
+import { DownloadLink } from './download-link.ts';
+import { DTypeEnum, TensorConnection } from './tensor.ts';
+import { TensorFileRef } from './refs.ts';
+
+export const FileFormatEnum = builder.enumType('FileFormat', {
+  values: {
+    SAFETENSORS: { value: 'safetensors', description: 'Many named tensors behind a JSON header.' },
+    NPY: { value: 'npy', description: 'A NumPy .npy file: one tensor.' },
+    RAW: { value: 'raw', description: 'Bare bytes with a declared dtype and shape: one tensor.' },
+  } as const,
+});
+
+export const TensorFile = builder.node(TensorFileRef, {
+  description: 'A file in the store, addressed by the CID of its bytes.',
+  id: { resolve: (file) => file.cid },
+  loadOne: (cid, ctx) => (isStoreCid(cid) ? ctx.store.getFile(cid) : null),
+  fields: (t) => ({
+    cid: t.expose('cid', { type: 'CID' }),
+    size: t.expose('size', { type: 'SafeInt', description: 'Bytes of the whole file.' }),
+    format: t.expose('format', { type: FileFormatEnum }),
+    metadata: t.expose('metadata', {
+      type: 'JSON',
+      nullable: true,
+      description: 'The safetensors `__metadata__` (string to string), or null.',
+    }),
+    tensorCount: t.exposeInt('tensorCount'),
+    addedAt: t.field({ type: 'DateTime', resolve: (file) => new Date(file.addedAt) }),
+    sourceName: t.exposeString('sourceName', { nullable: true, description: 'The file name given when it was added.' }),
+    tensors: t.field({
+      type: TensorConnection,
+      description: 'The tensors of this file, in name order.',
+      args: pageArgs(t),
+      complexity: (args, ctx) => ({ field: 1, multiplier: pageMultiplier(args, ctx.config) }),
+      resolve: (file, args, ctx) => {
+        const first = pageSize(args, ctx.config);
+        return connectionOf(guard(() => ctx.store.listTensors({ first, after: args.after, filter: { cid: file.cid } }), { argument: 'after' }));
+      },
+    }),
+    downloadLink: t.field({
+      type: DownloadLink,
+      description: 'A signed link to the whole file (`/v1/blob/<cid>`).',
+      args: { expiresIn: t.arg.int({ description: 'Seconds the link stays valid; the server default when left out.' }) },
+      resolve: (file, args, ctx) => {
+        const signed = ctx.links.blob(file.cid, { expiresIn: expiresIn(args.expiresIn, ctx.config) });
+        return downloadLink(ctx, signed, { byteLength: file.size, contentType: CONTENT_TYPE_RAW });
+      },
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  tensorFiles: t.field({
+    type: builder.connectionObject({ type: TensorFile, name: 'TensorFileConnection' }, { name: 'TensorFileEdge' }),
+    description: 'The files of the store, in the order they were added.',
+    args: pageArgs(t),
+    complexity: (args, ctx) => ({ field: 1, multiplier: pageMultiplier(args, ctx.config) }),
+    resolve: (_root, args, ctx) => {
+      const first = pageSize(args, ctx.config);
+      return connectionOf(guard(() => ctx.store.listFiles({ first, after: args.after }), { argument: 'after' }));
+    },
+  }),
+  tensorFile: t.field({
+    type: TensorFile,
+    nullable: true,
+    description: 'The file with this CID, or null.',
+    args: { cid: t.arg({ type: 'CID', required: true }) },
+    resolve: (_root, { cid }, ctx) => guard(() => ctx.store.getFile(cid), { argument: 'cid' }),
+  }),
+}));
+
+const MAX_NAME_LENGTH = 1024;
+
+const DeleteTensorFilePayload = builder.objectRef<{ cid: string; deleted: boolean }>('DeleteTensorFilePayload').implement({
+  fields: (t) => ({
+    cid: t.expose('cid', { type: 'CID' }),
+    deleted: t.exposeBoolean('deleted', { description: 'False when there was no such file.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  addTensorFile: t.field({
+    type: TensorFile,
+    description:
+      'Adds a file sent as a multipart upload (GraphQL multipart request spec). safetensors and .npy describe ' +
+      'themselves; raw bytes need dtype and shape. Adding the same bytes again returns the existing file. Needs ' +
+      'the write scope.',
+    authScopes: { write: true },
+    errors: { types: [ForbiddenError, InvalidFileError, TooLargeError, InvalidArgumentError], directResult: true },
+    args: {
+      file: t.arg({ type: 'File', required: true }),
+      dtype: t.arg({ type: DTypeEnum, description: 'For raw bytes.' }),
+      shape: t.arg({ type: ['SafeInt'], description: 'For raw bytes; [] for a scalar.' }),
+      name: t.arg.string({ description: 'Names the tensor of a .npy or raw file; defaults to the upload\'s file name.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const max = ctx.config.maxUploadBytes;
+      if (args.file.size > max) {
+        throw new TooLargeError(`the file is ${args.file.size} bytes, above the upload limit of ${max} bytes`, args.file.size, max);
+      }
+      const name = args.name ?? (args.file.name || undefined);
+      if (name !== undefined && (name.length > MAX_NAME_LENGTH || /[\x00-\x1f\x7f]/.test(name))) {
+        throw new InvalidArgumentError(`name must be at most ${MAX_NAME_LENGTH} characters without control characters`, 'name');
+      }
+      if (args.shape?.some((d) => d < 0)) throw new InvalidArgumentError('shape dimensions must be 0 or more', 'shape');
+      const options = { dtype: (args.dtype ?? undefined) as DType | undefined, shape: args.shape ?? undefined, name, maxBytes: max };
+      const { file } = await guardAsync(() => ctx.store.add(args.file.stream(), options), { argument: 'dtype', limit: max });
+      return file;
+    },
+  }),
+  deleteTensorFile: t.field({
+    type: DeleteTensorFilePayload,
+    description: 'Deletes a file, its tensors and its cache entry. Links already handed out stop working. Needs the admin scope.',
+    authScopes: { admin: true },
+    errors: { types: [ForbiddenError], directResult: true },
+    args: { cid: t.arg({ type: 'CID', required: true }) },
+    resolve: (_root, { cid }, ctx) => {
+      const deleted = guard(() => ctx.store.remove(cid), { argument: 'cid' });
+      if (ctx.cache.evict(cid)) ctx.cacheEvents.changed();
+      return { cid, deleted };
+    },
+  }),
+}));

@@ -1,0 +1,137 @@
+// The GraphQL server: the schema on graphql-yoga with the request limits, CSRF prevention, masked errors and an
+// offline GraphiQL. src/server.ts mounts it on node:http; tests call `.fetch()` on it without a socket.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga as createYogaServer, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { authenticate } from './auth.ts';
+import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLContext, type GraphQLServices } from './context.ts';
+import { schema } from './schema/index.ts';
+import { createCacheEvents } from './stats-stream.ts';
+import { useBodyLimit } from './use-body-limit.ts';
+import { useMaxAliases } from './use-max-aliases.ts';
+import { useMaxDepth } from './use-max-depth.ts';
+import { useMaxTokens } from './use-max-tokens.ts';
+
+export interface YogaOptions {
+  /** Default `/graphql`. */
+  graphqlEndpoint?: string;
+  /** GraphiQL on GET from a browser; default true. */
+  graphiql?: boolean;
+  maxDepth?: number;
+  maxAliases?: number;
+  maxTokens?: number;
+  /** Non-multipart request bodies; uploads are bounded by config.maxUploadBytes. */
+  maxBodyBytes?: number;
+  /** Any one of these headers lets a "simple" request (GET, form, multipart) through CSRF prevention. */
+  csrfHeaders?: string[];
+  /** Where the example operations GraphiQL opens with live; default schema/operations. */
+  operationsDir?: string;
+}
+
+export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+const OPERATIONS_DIR = fileURLToPath(new URL('../../schema/operations/', import.meta.url));
+
+export function createYoga(services: GraphQLServices, options: YogaOptions = {}): GraphQLServer {
+  const config: GraphQLConfig = { ...DEFAULT_CONFIG, ...services.config };
+  const cacheEvents = createCacheEvents();
+  const { logger } = services;
+  return createYogaServer<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: options.graphqlEndpoint ?? '/graphql',
+    landingPage: false,
+    batching: false,
+    // useBodyLimit below sizes bodies by kind (uploads are larger than everything else).
+    maxRequestBodySize: false,
+    context: ({ request }) => ({
+      store: services.store,
+      cache: services.cache,
+      reader: services.reader,
+      links: services.links,
+      logger,
+      config,
+      cacheEvents,
+      auth: authenticate(request.headers.get('authorization'), services.auth),
+      baseUrl: config.publicUrl ?? new URL(request.url).origin,
+    }),
+    maskedErrors: {
+      maskError(error, message, isDev) {
+        const masked = maskError(error, message, isDev);
+        if (masked !== error) {
+          const original = (error as { originalError?: unknown }).originalError ?? error;
+          logger.error('graphql: unexpected error', { error: original, path: (error as { path?: unknown }).path });
+        }
+        return masked;
+      },
+    },
+    logging: {
+      debug: () => {},
+      info: (...args: unknown[]) => logger.info(`graphql: ${args.map(String).join(' ')}`),
+      warn: (...args: unknown[]) => logger.warn(`graphql: ${args.map(String).join(' ')}`),
+      error: (...args: unknown[]) => logger.error(`graphql: ${args.map(String).join(' ')}`),
+    },
+    graphiql: options.graphiql === false ? false : graphiqlOptions(options.operationsDir ?? OPERATIONS_DIR, (options.csrfHeaders ?? [CSRF_HEADER])[0]!),
+    renderGraphiQL,
+    plugins: [
+      useCSRFPrevention({ requestHeaders: options.csrfHeaders ?? [CSRF_HEADER] }),
+      useBodyLimit({ maxBodyBytes: options.maxBodyBytes, maxUploadBytes: config.maxUploadBytes }),
+      useMaxTokens({ maxTokens: options.maxTokens }),
+      useMaxDepth({ maxDepth: options.maxDepth }),
+      useMaxAliases({ maxAliases: options.maxAliases }),
+    ],
+  });
+}
+
+/** The first tab: something that answers at once on any store. */
+const WELCOME = `# ipfrs GraphiQL. The other tabs hold the operations of schema/operations (the typed client's documents).
+# Slices use numpy basic indexing: tensor(cid: "...", name: "...") { slice(spec: "0:10, :, 5") { ... } }
+query FirstTensors {
+  tensors(first: 10) {
+    totalCount
+    edges {
+      node {
+        cid
+        name
+        dtype
+        shape
+      }
+    }
+  }
+}
+`;
+
+/** Reading order of the example files: reads first, admin last. */
+const TAB_ORDER = ['tensors.graphql', 'files.graphql', 'cache.graphql', 'admin.graphql'];
+
+/** GraphiQL opens on WELCOME, with one more tab per file of example operations (read once, at start). */
+function graphiqlOptions(dir: string, csrfHeader: string) {
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.graphql'));
+  } catch {
+    // No operations folder (e.g. an installed package without it): just the welcome tab.
+  }
+  const rank = (file: string) => (TAB_ORDER.includes(file) ? TAB_ORDER.indexOf(file) : TAB_ORDER.length);
+  files.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+  const tabs = files.map((file) => {
+    const query = readFileSync(`${dir}/${file}`, 'utf8');
+    const mutations = /^\s*mutation\b/m.test(query);
+    return {
+      query,
+      variables: null,
+      headers: mutations ? JSON.stringify({ Authorization: 'Bearer <the token in <store>/admin-token>' }, null, 2) : null,
+    };
+  });
+  return {
+    title: 'ipfrs GraphiQL',
+    defaultQuery: WELCOME,
+    defaultTabs: [{ query: WELCOME, variables: null, headers: null }, ...tabs],
+    subscriptionsProtocol: 'SSE' as const,
+    // GraphiQL subscribes with a GET (text/event-stream): without the header CSRF prevention refuses it. The page
+    // is same-origin, so sending the header from it is what the header is for.
+    additionalHeaders: { [csrfHeader]: 'graphiql' },
+  };
+}

@@ -1,0 +1,410 @@
+// The download route: `GET|HEAD /v1/blob/<cid>` and `/v1/tensor/<cid>/<name>[?slice=..&format=raw|npy]`.
+// The only I/O in src/http: every decision is made by the pure modules (paths, sign, conditional, range, multipart,
+// headers); this file looks things up in the store, maps them, and writes mapped views to the socket (send.ts).
+//
+// The order of checks, and why:
+//   method (405) -> path (400 traversal/bad CID, 404 not a route) -> query (400) -> signature (403, unless --public)
+//   -> lookup (404) -> slice plan (400) -> If-Match (412) / If-None-Match (304) -> If-Range + Range (206/416/200).
+// The signature comes before the lookup so that unsigned probing learns nothing about what the store holds.
+// A tensor or slice is its own representation: its length, ETag and ranges count within its bytes (the .npy header
+// included for format=npy), never within the file it lives in.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants as bufferConstants } from 'node:buffer';
+import type { MmapFile } from '../mmap/index.ts';
+import { dtypeSize, numpyDescr } from '../tensor/dtype.ts';
+import { SliceSpecError } from '../tensor/errors.ts';
+import { npyHeader } from '../tensor/npy.ts';
+import { StoreError } from '../store/errors.ts';
+import type { TensorReader } from '../store/tensor-reader.ts';
+import type { FileRecord, TensorRecord } from '../store/types.ts';
+import type { Logger } from '../server/logger.ts';
+import type { Metrics } from '../server/metrics.ts';
+import { evaluatePreconditions } from './conditional.ts';
+import {
+  contentTypeFor,
+  corsHeaders,
+  corsPreflightHeaders,
+  defaultFilename,
+  etagFor,
+  responseHeaders,
+  type CachePolicy,
+  type HeaderMap,
+  type Representation,
+} from './headers.ts';
+import { planMultipart } from './multipart.ts';
+import { parseDownloadPath, parseDownloadQuery, splitRequestTarget, type DownloadQuery, type DownloadTarget } from './paths.ts';
+import { bodyLength, bodyViews, type Piece } from './body.ts';
+import { BoundedMap } from './memo.ts';
+import { DEFAULT_MAX_RANGES, parseRange, type ByteRange } from './range.ts';
+import { sendViews } from './send.ts';
+import { DEFAULT_CLOCK_SKEW, verifyRequest, type KeyRing, type VerifyFailure } from './sign.ts';
+
+/** What the route reads: the store's index (TensorStore fits). */
+export interface DownloadStore {
+  getFile(cid: string): FileRecord | null;
+  getTensor(cid: string, name?: string | null): TensorRecord | null;
+}
+
+export interface DownloadOptions {
+  store: DownloadStore;
+  reader: TensorReader;
+  /** The signing keys; a function so that a rotated ring is picked up at once. */
+  ring: () => KeyRing;
+  /** Serve reads without signatures, like a public gateway. */
+  publicMode?: boolean;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** More ranges than this in one request: 200 with the whole body (nginx max_ranges). */
+  maxRanges?: number;
+  /** Write size and how many writes may be queued per response (send.ts; defaults 1 MiB x 4). */
+  chunkBytes?: number;
+  depth?: number;
+  /** Unix seconds; tests move the clock. */
+  now?: () => number;
+}
+
+export type DownloadHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** A refusal with its HTTP status; `code` is a stable word for clients, `message` says what to do. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: HeaderMap = {},
+    /** For 403: which check failed (sign.ts VerifyFailure), also in the body. */
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Resolved {
+  rep: Representation;
+  /** The object, mapped while resolving (which also turns an object missing from disk into a 404). */
+  file: MmapFile;
+  /** The body's pieces. May do work (a strided slice's gather), so it runs only when bytes are sent. */
+  pieces(): Piece[];
+}
+
+const FORBIDDEN: Record<VerifyFailure, string> = {
+  'missing signature': 'this server serves signed links only and the request has no signature: get a link from GraphQL (downloadLink, slice) or `ipfrs link`',
+  'unknown key': 'the link is signed with a key this server does not hold (rotated out, or from another server)',
+  'bad signature': 'the signature does not match this path and these parameters: the link was changed or cut short',
+  expired: 'the link has expired: ask for a new one',
+  malformed: 'exp, kid or sig is malformed or repeated, or exp is more than 7 days ahead',
+};
+
+/**
+ * What a request target resolves to before any lookup: pure in the URL string, so it is memoised by it. A link is
+ * fetched again and again (range requests, parallel clients, retries); parsing the path and query and checking
+ * the HMAC cost tens of microseconds, a Map lookup well under one. A signature is trusted from the memo only while
+ * the same key (the same Buffer: a rotation or reload makes new ones) is in the ring, and never past its expiry.
+ */
+interface ParsedTarget {
+  pathname: string;
+  target: DownloadTarget;
+  query: DownloadQuery;
+  signed: { kid: string; key: Buffer; expiresAt: number } | null;
+}
+
+const MEMO_ENTRIES = 4096;
+
+export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
+  const now = options.now ?? (() => Date.now() / 1000);
+  const maxRanges = options.maxRanges ?? DEFAULT_MAX_RANGES;
+  const targets = new BoundedMap<string, ParsedTarget>(MEMO_ENTRIES);
+  // Index records are immutable for a CID (content addressing); whether the object still exists is checked on
+  // every request anyway, by reader.open.
+  const records = new BoundedMap<string, FileRecord>(MEMO_ENTRIES);
+  const tensors = new BoundedMap<string, TensorRecord>(MEMO_ENTRIES);
+  const lookups: Lookups = {
+    file(cid) {
+      let record = records.get(cid);
+      if (record === undefined) {
+        record = options.store.getFile(cid) ?? undefined;
+        if (record !== undefined) records.set(cid, record);
+      }
+      return record ?? null;
+    },
+    tensor(cid, name) {
+      const key = `${cid}\u0000${name}`;
+      let record = tensors.get(key);
+      if (record === undefined) {
+        record = options.store.getTensor(cid, name) ?? undefined;
+        if (record !== undefined) tensors.set(key, record);
+      }
+      return record ?? null;
+    },
+  };
+
+  /** Path, query and signature of a request target: from the memo, or parsed and verified (then memoised). */
+  const parse = (url: string): ParsedTarget => {
+    const at = now();
+    const memo = targets.get(url);
+    if (memo !== undefined) {
+      if (memo.signed === null && options.publicMode) return memo;
+      const signed = memo.signed;
+      if (signed !== null && !options.publicMode && options.ring().keys.get(signed.kid) === signed.key && at <= signed.expiresAt + DEFAULT_CLOCK_SKEW) return memo;
+      targets.delete(url);
+    }
+    const split = splitRequestTarget(url);
+    if (!split) throw new Refusal(400, 'BAD_REQUEST', 'the request target must be a path (origin form)');
+    const path = parseDownloadPath(split.pathname);
+    if (!path.ok) throw new Refusal(path.status, path.status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', path.reason);
+    const params = new URLSearchParams(split.query);
+    const query = parseDownloadQuery(params, path.target);
+    if (!query.ok) throw new Refusal(query.status, 'BAD_REQUEST', query.reason);
+    let signed: ParsedTarget['signed'] = null;
+    if (!options.publicMode) {
+      const ring = options.ring();
+      const verdict = verifyRequest(split.pathname, params, { ring, now: at });
+      if (!verdict.ok) throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
+      signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
+    }
+    const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, signed };
+    targets.set(url, parsed);
+    return parsed;
+  };
+
+  return async function download(req, res) {
+    let sending = false;
+    try {
+      const method = req.method ?? 'GET';
+      if (method === 'OPTIONS') return void respond(res, 204, { ...corsPreflightHeaders(), 'Content-Length': '0' });
+      if (method !== 'GET' && method !== 'HEAD') {
+        throw new Refusal(405, 'METHOD_NOT_ALLOWED', `${method} is not served here: use GET or HEAD`, { Allow: 'GET, HEAD, OPTIONS' });
+      }
+      const parsed = parse(req.url ?? '');
+      const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : { kind: 'public' };
+      const resolved =
+        parsed.target.kind === 'blob'
+          ? resolveBlob(parsed.target.cid, options, lookups, cache)
+          : resolveTensor(parsed.target, parsed.query, options, lookups, cache);
+      const { rep } = resolved;
+
+      const pre = evaluatePreconditions(
+        { ifMatch: header(req, 'if-match'), ifNoneMatch: header(req, 'if-none-match'), ifRange: header(req, 'if-range') },
+        rep.etag,
+      );
+      if (pre.kind === 'precondition-failed') throw new Refusal(412, 'PRECONDITION_FAILED', `If-Match does not name ${rep.etag}`);
+      if (pre.kind === 'not-modified') return void respond(res, 304, responseHeaders(rep, { status: 304 }));
+
+      // nginx reads the first of repeated Range headers; Node would join them with ", ".
+      const rangeHeader = pre.honourRange ? req.headersDistinct.range?.[0] : undefined;
+      const answer = parseRange(rangeHeader, rep.length, { maxRanges });
+      if (answer.kind === 'unsatisfiable') {
+        const body = Buffer.from(`${JSON.stringify({ error: 'RANGE_NOT_SATISFIABLE', message: `no range of ${JSON.stringify(rangeHeader)} falls within the ${rep.length} bytes` })}\n`);
+        const headers = { ...responseHeaders(rep, { status: 416 }), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(body.length) };
+        return void respond(res, 416, headers, method === 'HEAD' ? null : body);
+      }
+
+      const head = method === 'HEAD';
+      const onBytes = (n: number) => options.metrics?.addBytes(n);
+      const views = (range: ByteRange) => bodyViews(options.reader, resolved.pieces(), range.start, range.end, resolved.file);
+      if (answer.kind === 'full') {
+        res.writeHead(200, responseHeaders(rep, { status: 200 }));
+        if (head) return void res.end();
+        sending = true;
+        await finish(sendViews(res, views({ start: 0, end: rep.length }), { chunkBytes: options.chunkBytes, depth: options.depth, onBytes }), req, options.logger);
+        return;
+      }
+      if (answer.ranges.length === 1) {
+        const range = answer.ranges[0]!;
+        res.writeHead(206, responseHeaders(rep, { status: 206, range }));
+        if (head) return void res.end();
+        sending = true;
+        await finish(sendViews(res, views(range), { chunkBytes: options.chunkBytes, depth: options.depth, onBytes }), req, options.logger);
+        return;
+      }
+      const plan = planMultipart(answer.ranges, rep.length, rep.contentType);
+      res.writeHead(206, responseHeaders(rep, { status: 206, multipart: { contentType: plan.contentType, contentLength: plan.contentLength } }));
+      if (head) return void res.end();
+      sending = true;
+      const pieces = resolved.pieces();
+      await finish(sendViews(res, multipartViews(plan, (range) => bodyViews(options.reader, pieces, range.start, range.end, resolved.file)), { chunkBytes: options.chunkBytes, depth: options.depth, onBytes }), req, options.logger);
+    } catch (error) {
+      if (sending || res.headersSent) {
+        // Too late for a status: cut the connection so the client sees a short body, never a silently wrong one.
+        options.logger?.error('download: failed while sending', { error, url: loggable(req.url) });
+        res.destroy();
+        return;
+      }
+      const refusal = asRefusal(error);
+      if (!refusal) {
+        options.logger?.error('download: unexpected error', { error, url: loggable(req.url) });
+        return void sendError(res, req, new Refusal(500, 'INTERNAL', 'internal error (logged on the server)'));
+      }
+      if (refusal.status >= 500) options.logger?.error('download: server-side failure', { error, url: loggable(req.url) });
+      sendError(res, req, refusal);
+    }
+  };
+}
+
+/** Index lookups, memoised (see createDownloadRoute). */
+interface Lookups {
+  file(cid: string): FileRecord | null;
+  tensor(cid: string, name: string): TensorRecord | null;
+}
+
+function resolveBlob(cid: string, options: DownloadOptions, lookups: Lookups, cache: CachePolicy): Resolved {
+  const record = lookups.file(cid);
+  if (!record) throw new Refusal(404, 'NOT_FOUND', `no file with CID ${cid}`);
+  const file = options.reader.open(cid);
+  const target: DownloadTarget = { kind: 'blob', cid };
+  const query: DownloadQuery = { slice: null, format: 'raw' };
+  const rep: Representation = {
+    etag: etagFor(target),
+    length: file.size,
+    contentType: contentTypeFor('raw'),
+    cache,
+    filename: defaultFilename(target, query, record.format),
+  };
+  const pieces: Piece[] = [{ cid, start: 0, end: file.size }];
+  return { rep, file, pieces: () => pieces };
+}
+
+/**
+ * A tensor, whole or sliced, raw or .npy: the same bytes tensorPayload (src/store/tensor-payload.ts) makes, composed
+ * here as pieces so that a tensor over 4 GiB (more than one Buffer) is served too, and a strided slice is gathered
+ * only when its bytes are sent (not for HEAD, 304 or 416).
+ */
+function resolveTensor(
+  target: Extract<DownloadTarget, { kind: 'tensor' }>,
+  query: DownloadQuery,
+  options: DownloadOptions,
+  lookups: Lookups,
+  cache: CachePolicy,
+): Resolved {
+  const tensor = lookups.tensor(target.cid, target.name);
+  if (!tensor) {
+    const file = lookups.file(target.cid);
+    throw new Refusal(404, 'NOT_FOUND', file ? `file ${target.cid} has no tensor named ${JSON.stringify(target.name)}` : `no file with CID ${target.cid}`);
+  }
+  const file = options.reader.open(tensor.cid);
+  const descr = query.format === 'npy' ? npyDescr(tensor) : null;
+  const spec = query.slice?.trim() ?? '';
+  let shape: number[];
+  let header: Buffer | null;
+  let data: () => Piece[];
+  let dataLength: number;
+  if (spec === '' || spec === '...' || spec === ':') {
+    // The stored bytes as they are (column-major kept, and said so in the .npy header).
+    shape = tensor.shape;
+    header = descr ? npyHeader(descr, shape, tensor.fortranOrder) : null;
+    const region: Piece[] = [{ cid: tensor.cid, start: tensor.byteOffset, end: tensor.byteOffset + tensor.byteLength }];
+    data = () => region;
+    dataLength = tensor.byteLength;
+  } else {
+    const plan = options.reader.plan(tensor, spec);
+    shape = plan.shape;
+    header = descr ? npyHeader(descr, shape, false) : null;
+    dataLength = plan.byteLength;
+    if (plan.rangeCount <= 1) {
+      const region: Piece[] = plan.rangeCount === 0 ? [] : [{ cid: tensor.cid, start: tensor.byteOffset + plan.ranges[0]!, end: tensor.byteOffset + plan.ranges[1]! }];
+      data = () => region;
+    } else {
+      if (plan.byteLength > bufferConstants.MAX_LENGTH) {
+        throw new Refusal(413, 'TOO_LARGE', `this strided slice is ${plan.byteLength} bytes, more than one gather can hold (${bufferConstants.MAX_LENGTH}): ask for it in parts (e.g. by rows)`);
+      }
+      data = () => [options.reader.sliceBytes(tensor, plan)];
+    }
+  }
+  const rep: Representation = {
+    etag: etagFor(target, query),
+    length: (header?.byteLength ?? 0) + dataLength,
+    contentType: contentTypeFor(query.format),
+    cache,
+    filename: defaultFilename(target, query),
+    dtype: tensor.dtype,
+    shape,
+  };
+  return {
+    rep,
+    file,
+    pieces: () => {
+      const pieces = header ? [header, ...data()] : data();
+      if (bodyLength(pieces) !== rep.length) throw new Error(`tensor body is ${bodyLength(pieces)} bytes, planned ${rep.length}`);
+      return pieces;
+    },
+  };
+}
+
+function npyDescr(tensor: TensorRecord): string {
+  const descr = numpyDescr(tensor.dtype, tensor.littleEndian);
+  if (!descr) throw new StoreError('INVALID_ARGUMENT', `NumPy has no ${tensor.dtype} dtype: ask for format raw (${dtypeSize(tensor.dtype)} bytes per element)`);
+  return descr;
+}
+
+/** Each part's framing, the part's bytes as views of the body, then the closing delimiter. */
+function* multipartViews(plan: ReturnType<typeof planMultipart>, views: (range: ByteRange) => Iterable<Uint8Array>): Generator<Uint8Array> {
+  for (const part of plan.parts) {
+    yield part.head;
+    yield* views(part);
+  }
+  yield plan.tail;
+}
+
+async function finish(sent: Promise<boolean>, req: IncomingMessage, logger: Logger | undefined): Promise<void> {
+  if (!(await sent)) logger?.debug('download: client went away', { url: loggable(req.url) });
+}
+
+/** Expected failures of the layers below, as HTTP refusals; null for anything else (a bug: 500). */
+function asRefusal(error: unknown): Refusal | null {
+  if (error instanceof Refusal) return error;
+  if (error instanceof SliceSpecError) return new Refusal(400, 'INVALID_SLICE', error.message);
+  if (error instanceof StoreError) {
+    switch (error.code) {
+      case 'NOT_FOUND':
+        return new Refusal(404, 'NOT_FOUND', error.message);
+      case 'INVALID_ARGUMENT':
+        return new Refusal(400, 'BAD_REQUEST', error.message);
+      case 'TOO_LARGE':
+        return new Refusal(413, 'TOO_LARGE', error.message);
+      case 'INVALID_FORMAT':
+      case 'IO':
+      case 'NO_SPACE':
+        // The store's bytes or disk, not the request: the server's fault, said plainly.
+        return new Refusal(500, 'STORE_ERROR', error.message);
+    }
+  }
+  const code = (error as { code?: unknown; name?: unknown })?.code;
+  if ((error as Error)?.name === 'MmapError') {
+    if (code === 'FILE_NOT_FOUND') return new Refusal(404, 'NOT_FOUND', 'the object is missing from the store');
+    return new Refusal(503, 'UNAVAILABLE', `the object cannot be mapped right now (${String(code)})`, { 'Retry-After': '1' });
+  }
+  return null;
+}
+
+function sendError(res: ServerResponse, req: IncomingMessage, refusal: Refusal): void {
+  const body = Buffer.from(`${JSON.stringify({ error: refusal.code, status: refusal.status, ...(refusal.reason ? { reason: refusal.reason } : {}), message: refusal.message })}\n`);
+  respond(
+    res,
+    refusal.status,
+    {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(body.length),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...corsHeaders(),
+      ...refusal.headers,
+    },
+    req.method === 'HEAD' ? null : body,
+  );
+}
+
+/** A header's value; repeats joined with ", " (for a list-valued header the same list; an If-Range never matches). */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function respond(res: ServerResponse, status: number, headers: HeaderMap, body: Buffer | null = null): void {
+  res.writeHead(status, headers);
+  res.end(body ?? undefined);
+}
+
+/** The request target for logs, its signature redacted: a signed link is a credential until it expires. */
+function loggable(url: string | undefined): string {
+  return (url ?? '').replace(/([?&]sig=)[^&]*/g, '$1<redacted>');
+}

@@ -1,0 +1,157 @@
+// Response headers of the download route, built from plain data. Pure: the route only adds Date and writes them.
+//
+// Decisions:
+// - ETag: strong (the bytes are a pure function of the CID and the request). A blob's is `"<cid>"`. A tensor's
+//   names what was asked for: `"<cid>/<name>"`, plus `?slice=<spec>` and `&format=npy`, each part
+//   percent-encoded so the tag only holds characters an entity tag allows. Over MAX_READABLE_ETAG characters the
+//   part after the CID becomes `~` + a SHA-256 digest, to keep headers short for proxies. The same slice spelt two
+//   ways (`0:10` and `:10`) gets two tags: a lost cache hit, never a wrong one.
+// - Content-Type: application/octet-stream for raw bytes (blobs, tensors, slices); application/x-npy for
+//   format=npy (not registered, but the name numpy-speaking tools and services use).
+// - X-Tensor-Dtype: the safetensors dtype name (F32, BF16, ...). X-Tensor-Shape: JSON without spaces, `[2,3]`,
+//   `[]` for a 0-d tensor (so it is never an empty header), `[0,4]` for an empty one.
+// - Cache-Control: a signed link `public, max-age=<seconds left on the link>, immutable` (a cache can keep it as
+//   long as the URL works); --public mode `public, max-age=31536000, immutable` (content-addressed bytes never
+//   change). 416 and errors: no-store.
+// - CORS: any origin may read, and the headers a client needs are exposed. Preflights (browsers send one for
+//   If-None-Match, If-Range or a multi-range Range) get corsPreflightHeaders().
+// - A 304 carries only ETag, Cache-Control and CORS (nginx also drops Content-Type, Content-Length and
+//   Accept-Ranges from its 304s). A 416 carries Content-Range `bytes */<length>` and no ETag, like nginx's.
+import { createHash } from 'node:crypto';
+import type { DownloadFormat, DownloadQuery, DownloadTarget } from './paths.ts';
+import { contentRange, unsatisfiedRange, type ByteRange } from './range.ts';
+
+export type HeaderMap = Record<string, string>;
+
+export type CachePolicy =
+  /** A signed link: cacheable until it expires. Unix seconds. */
+  | { kind: 'signed'; expiresAt: number; now: number }
+  /** --public mode. */
+  | { kind: 'public' };
+
+export interface Representation {
+  etag: string;
+  /** Bytes of the whole representation (ranges count within it). */
+  length: number;
+  contentType: string;
+  cache: CachePolicy;
+  /** For Content-Disposition; none when null or absent. */
+  filename?: string | null;
+  /** For tensors and slices. */
+  dtype?: string | null;
+  shape?: readonly number[] | null;
+}
+
+export type Answer =
+  | { status: 200 }
+  | { status: 206; range: ByteRange }
+  /** Several ranges: the type and length of the framed body (see multipart.ts). */
+  | { status: 206; multipart: { contentType: string; contentLength: number } }
+  | { status: 304 }
+  | { status: 416 };
+
+export const CONTENT_TYPE_RAW = 'application/octet-stream';
+export const CONTENT_TYPE_NPY = 'application/x-npy';
+/** One year, the usual "forever" of max-age. */
+export const PUBLIC_MAX_AGE = 31536000;
+export const MAX_READABLE_ETAG = 200;
+export const EXPOSED_HEADERS = ['Content-Range', 'Content-Length', 'ETag', 'Accept-Ranges', 'X-Tensor-Dtype', 'X-Tensor-Shape', 'Content-Disposition'];
+
+export function contentTypeFor(format: DownloadFormat): string {
+  return format === 'npy' ? CONTENT_TYPE_NPY : CONTENT_TYPE_RAW;
+}
+
+export function etagFor(target: DownloadTarget, query: DownloadQuery = { slice: null, format: 'raw' }): string {
+  if (target.kind === 'blob') {
+    if (query.slice !== null || query.format !== 'raw') throw new TypeError('a blob has no slice or npy form');
+    return `"${target.cid}"`;
+  }
+  // Names come from file headers and may hold lone surrogates, which encodeURIComponent refuses: those are hashed.
+  if (wellFormed(target.name) && (query.slice === null || wellFormed(query.slice))) {
+    let readable = `${target.cid}/${encodeURIComponent(target.name)}`;
+    if (query.slice !== null) readable += `?slice=${encodeURIComponent(query.slice)}`;
+    if (query.format === 'npy') readable += `${query.slice !== null ? '&' : '?'}format=npy`;
+    if (readable.length <= MAX_READABLE_ETAG) return `"${readable}"`;
+  }
+  // JSON.stringify writes a lone surrogate as an escape, so distinct inputs keep distinct digests.
+  const digest = createHash('sha256').update(JSON.stringify([target.name, query.slice, query.format])).digest('base64url');
+  return `"${target.cid}/~${digest}"`;
+}
+
+/** A download name: `<cid>.<ext>` for a blob, the tensor name (slashes made `_`) + `.bin` or `.npy` otherwise. */
+export function defaultFilename(target: DownloadTarget, query: DownloadQuery, fileFormat?: 'safetensors' | 'npy' | 'raw'): string {
+  if (target.kind === 'blob') return `${target.cid}.${fileFormat === 'safetensors' ? 'safetensors' : fileFormat === 'npy' ? 'npy' : 'bin'}`;
+  return `${target.name.replace(/[/\\]/g, '_')}${query.format === 'npy' ? '.npy' : '.bin'}`;
+}
+
+/**
+ * `attachment; filename="<ASCII fallback>"` plus `filename*=UTF-8''<percent-encoded>` (RFC 6266, RFC 8187) when
+ * the name is not plain ASCII. Path separators and control characters become `_`.
+ */
+export function contentDisposition(filename: string): string {
+  const safe = filename.replace(/[\x00-\x1f\x7f/\\]/g, '_');
+  const fallback = safe.replace(/[^\x20-\x7e]|["%]/g, '_');
+  const head = `attachment; filename="${fallback}"`;
+  if (fallback === safe) return head;
+  const encoded = encodeURIComponent(toWellFormed(safe)).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${head}; filename*=UTF-8''${encoded}`;
+}
+
+export function cacheControl(policy: CachePolicy): string {
+  if (policy.kind === 'public') return `public, max-age=${PUBLIC_MAX_AGE}, immutable`;
+  const left = Math.max(0, Math.floor(policy.expiresAt - policy.now));
+  return `public, max-age=${left}, immutable`;
+}
+
+export function corsHeaders(): HeaderMap {
+  return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': EXPOSED_HEADERS.join(', ') };
+}
+
+/** For OPTIONS on a download path (answer 204). */
+export function corsPreflightHeaders(): HeaderMap {
+  return {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+    'Access-Control-Allow-Headers': 'Range, If-Range, If-None-Match, If-Match',
+    'Access-Control-Max-Age': '86400',
+  };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function wellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+function toWellFormed(s: string): string {
+  return s.replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+}
+
+/** The headers of an answer; the route adds only Date (Node does) and, for 416, its message body's type and length. */
+export function responseHeaders(rep: Representation, answer: Answer): HeaderMap {
+  if (answer.status === 304) return { ETag: rep.etag, 'Cache-Control': cacheControl(rep.cache), ...corsHeaders() };
+  if (answer.status === 416) {
+    return { 'Content-Range': unsatisfiedRange(rep.length), 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-store', ...corsHeaders() };
+  }
+  const headers: HeaderMap = {};
+  if (answer.status === 200) {
+    headers['Content-Type'] = rep.contentType;
+    headers['Content-Length'] = String(rep.length);
+  } else if ('range' in answer) {
+    headers['Content-Type'] = rep.contentType;
+    headers['Content-Length'] = String(answer.range.end - answer.range.start);
+    headers['Content-Range'] = contentRange(answer.range, rep.length);
+  } else {
+    headers['Content-Type'] = answer.multipart.contentType;
+    headers['Content-Length'] = String(answer.multipart.contentLength);
+  }
+  headers['Accept-Ranges'] = 'bytes';
+  headers.ETag = rep.etag;
+  headers['Cache-Control'] = cacheControl(rep.cache);
+  headers['X-Content-Type-Options'] = 'nosniff';
+  if (rep.filename) headers['Content-Disposition'] = contentDisposition(rep.filename);
+  if (rep.dtype) headers['X-Tensor-Dtype'] = rep.dtype;
+  if (rep.shape) headers['X-Tensor-Shape'] = `[${rep.shape.join(',')}]`;
+  Object.assign(headers, corsHeaders());
+  return headers;
+}

@@ -1,0 +1,83 @@
+// Writes a body made of views (mapped memory, framing strings) to a response, in chunks that honour backpressure.
+// Each chunk is a `subarray` of a view (0.06 us, no copy, no new external Buffer); the socket writes it straight from
+// the mapping. Stops as soon as the client goes away, and keeps no reference to any view once it returns, so the
+// mappings can be unmapped when the GC collects them (even if the cache evicted them meanwhile).
+//
+// Backpressure by write callbacks rather than 'drain': at most `depth` chunks are queued on the socket at a time,
+// and the next is written as soon as one of them reaches the kernel. Waiting for 'drain' (an empty queue) leaves
+// the socket idle between refills; keeping a few chunks queued keeps it busy while bounding what is held.
+import type { ServerResponse } from 'node:http';
+
+/** 1 MiB: large enough that the per-write cost is nothing next to the copy into the socket, small enough to pace. */
+export const DEFAULT_CHUNK_BYTES = 1 << 20;
+/** Chunks queued at once: at most depth x chunk bytes wait in user space per response. */
+export const DEFAULT_DEPTH = 4;
+
+export interface SendOptions {
+  chunkBytes?: number;
+  depth?: number;
+  /** Bytes handed to the socket, as they go (for metrics). */
+  onBytes?: (n: number) => void;
+}
+
+/**
+ * Writes every view in order, then ends the response. Resolves true when the whole body went out, false when the
+ * client closed the connection first (nothing more is written then).
+ */
+export function sendViews(res: ServerResponse, views: Iterable<Uint8Array>, options: SendOptions = {}): Promise<boolean> {
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const depth = options.depth ?? DEFAULT_DEPTH;
+  const iterator = views[Symbol.iterator]();
+  let view: Uint8Array | null = null;
+  let offset = 0;
+  let queued = 0;
+  let ended = false;
+
+  return new Promise<boolean>((resolve, reject) => {
+    let settled = false;
+    const settle = (value: boolean) => {
+      if (settled) return;
+      settled = true;
+      res.off('close', onClose);
+      view = null; // drop the last view: the mapping may go once the socket is done with it
+      resolve(value);
+    };
+    const onClose = () => settle(res.writableFinished);
+    const written = (error?: Error | null) => {
+      queued--;
+      if (error) return settle(false);
+      pump();
+    };
+    const pump = () => {
+      try {
+        while (!settled && !ended && queued < depth) {
+          if (res.destroyed) return settle(false);
+          if (view === null || offset >= view.byteLength) {
+            const next = iterator.next();
+            if (next.done) {
+              ended = true;
+              view = null;
+              res.end(() => settle(true));
+              return;
+            }
+            view = next.value;
+            offset = 0;
+            continue;
+          }
+          const chunk = view.subarray(offset, Math.min(offset + chunkBytes, view.byteLength));
+          offset += chunk.byteLength;
+          queued++;
+          res.write(chunk, written);
+          options.onBytes?.(chunk.byteLength);
+        }
+      } catch (error) {
+        // A view could not be made (e.g. the object vanished mid-download): the caller cuts the connection.
+        settled = true;
+        res.off('close', onClose);
+        reject(error);
+      }
+    };
+    res.on('close', onClose);
+    pump();
+  });
+}

@@ -1,0 +1,267 @@
+// One node:http server: GraphQL (yoga) at /graphql, downloads at /v1/, /healthz, /metrics, and the playground at /.
+// Builds the real services over one store folder: TensorStore, the mmap cache, the reader, the signing key ring and
+// the admin token (both generated at first start, mode 0600). Secrets never reach the logs; neither do query
+// strings (a signed link is a credential until it expires).
+import { statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mmapCachePort, tensorReaderPort } from './graphql/adapters.ts';
+import { tokenVerifier } from './graphql/auth.ts';
+import type { GraphQLConfig, GraphQLServices } from './graphql/context.ts';
+import { signedLinks } from './graphql/links.ts';
+import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
+import { createDownloadRoute } from './http/download.ts';
+import { keyRingFromJSON, type KeyRing } from './http/sign.ts';
+import { MmapCache } from './mmap/index.ts';
+import { createLogger, type Logger } from './server/logger.ts';
+import { Metrics } from './server/metrics.ts';
+import { createPlaygroundHandler } from './server/playground.ts';
+import { seedDemo } from './store/demo.ts';
+import { KEYS_FILE, loadOrCreateAdminToken, loadOrCreateKeyRing } from './store/secrets.ts';
+import { TensorReader } from './store/tensor-reader.ts';
+import { TensorStore } from './store/tensor-store.ts';
+
+export interface ServerOptions {
+  /** The store folder (created if missing). */
+  storeRoot: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Serve downloads without signatures, like a public gateway. */
+  publicMode?: boolean;
+  /** GraphQL answers up to this many bytes inline (default 64 KiB). */
+  inlineLimit?: number;
+  /** Base of link URLs (e.g. behind a proxy); default the origin each request came to. */
+  publicUrl?: string | null;
+  /** Bounds of the mmap cache. */
+  cacheEntries?: number;
+  cacheBytes?: number;
+  /** Add the demo tensors when the store is empty (ipfrs serve does; tests usually not). */
+  seedDemo?: boolean;
+  /** How long in-flight requests get to finish on close() before their connections are cut. Default 30 s. */
+  shutdownTimeoutMs?: number;
+  graphiql?: boolean;
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  url: string;
+  host: string;
+  port: number;
+  /** The admin token, and whether this start created it (then, and only then, it should be shown once). */
+  adminToken: { token: string; created: boolean };
+  /** How many demo files were added at this start. */
+  seeded: number;
+  store: TensorStore;
+  cache: MmapCache;
+  metrics: Metrics;
+  server: Server;
+  /** Stops accepting, lets in-flight downloads finish, closes idle keep-alive sockets; then releases the store. */
+  close(): Promise<void>;
+}
+
+type Route = 'graphql' | 'download' | 'healthz' | 'metrics' | 'playground' | 'other';
+
+const DEFAULT_CACHE_ENTRIES = 1024;
+const RING_RECHECK_MS = 1000;
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger();
+  const host = options.host ?? '127.0.0.1';
+  const store = TensorStore.open(options.storeRoot);
+  const report = store.openReport;
+  if (report.rebuilt || report.tempFilesRemoved || report.droppedRows) logger.info('store opened', { root: options.storeRoot, ...report });
+
+  const seeded = options.seedDemo ? await seedDemo(store) : 0;
+  if (seeded) logger.info('store was empty: added the demo tensors', { files: seeded });
+
+  const cache = new MmapCache({ maxEntries: options.cacheEntries ?? DEFAULT_CACHE_ENTRIES, ...(options.cacheBytes ? { maxBytes: options.cacheBytes } : {}) });
+  const reader = new TensorReader(store, cache);
+  const ring = keyRingSource(options.storeRoot, logger);
+  const adminToken = loadOrCreateAdminToken(options.storeRoot);
+  const metrics = new Metrics();
+
+  const config: Partial<GraphQLConfig> = { publicUrl: options.publicUrl ?? null };
+  if (options.inlineLimit !== undefined) {
+    config.inlineLimit = options.inlineLimit;
+    config.maxInlineLimit = Math.max(options.inlineLimit, 4 * 1024 * 1024);
+  }
+  const services: GraphQLServices = {
+    store,
+    cache: mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) }),
+    reader: tensorReaderPort(reader),
+    links: signedLinks(ring),
+    auth: tokenVerifier([{ token: adminToken.token, scopes: ['admin'] }]),
+    logger,
+    config,
+  };
+  const yoga: GraphQLServer = createYoga(services, { graphiql: options.graphiql });
+  const download = createDownloadRoute({ store, reader, ring, publicMode: options.publicMode, metrics, logger });
+  // Built in the background (esbuild, in memory); requests that come first wait for it.
+  const playground = createPlaygroundHandler({ logger });
+
+  let closing = false;
+  const active = new Map<ServerResponse, { route: Route; stream: boolean }>();
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const route = routeOf(req.url ?? '/');
+    const stream = route === 'graphql' && (req.headers.accept ?? '').includes('text/event-stream');
+    metrics.inFlight++;
+    active.set(res, { route, stream });
+    if (closing) res.shouldKeepAlive = false;
+    res.once('close', () => {
+      metrics.inFlight--;
+      active.delete(res);
+      metrics.countResponse(route, res.statusCode);
+      logger.debug('request', { method: req.method, path: pathOf(req.url ?? '/'), status: res.statusCode, ms: Math.round(performance.now() - started), aborted: !res.writableFinished });
+      // A keep-alive socket that just went idle during shutdown is closed now, not at its idle timeout.
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    res.on('error', (error) => logger.debug('response error', { error, path: pathOf(req.url ?? '/') }));
+    const fail = (error: unknown) => {
+      logger.error('unexpected error', { error, route, path: pathOf(req.url ?? '/') });
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end('{"error":"INTERNAL","status":500,"message":"internal error (logged on the server)"}\n');
+      } else {
+        res.destroy();
+      }
+    };
+    try {
+      let done: unknown;
+      switch (route) {
+        case 'graphql':
+          // requestListener writes the answer; handleNodeRequestAndResponse only returns a Response (never sent).
+          done = yoga.requestListener(req, res);
+          break;
+        case 'download':
+          done = download(req, res);
+          break;
+        case 'healthz':
+          done = sendText(res, req, closing ? 503 : 200, 'application/json; charset=utf-8', `${JSON.stringify({ status: closing ? 'shutting down' : 'ok' })}\n`);
+          break;
+        case 'metrics':
+          done = sendText(res, req, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(cache.stats()));
+          break;
+        default:
+          if (!playground(req, res)) notFound(req, res);
+      }
+      if (done instanceof Promise) done.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  const server = createServer({ keepAliveTimeout: 5000 }, handle);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8080, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  server.on('error', (error) => logger.error('server error', { error }));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info('listening', { url, store: options.storeRoot, public: Boolean(options.publicMode) });
+
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve) => {
+      closing = true;
+      logger.info('shutting down: finishing in-flight requests', { inFlight: active.size });
+      // Event streams never end by themselves: end them now. Downloads and queries run to their end.
+      for (const [res, { stream }] of active) if (stream) res.destroy();
+      const force = setTimeout(() => {
+        logger.warn('shutdown timeout: closing the connections still open', { inFlight: active.size });
+        server.closeAllConnections();
+      }, options.shutdownTimeoutMs ?? 30_000);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        cache.clear();
+        store.close();
+        logger.info('stopped');
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+    return closed;
+  };
+
+  return { url, host, port, adminToken, seeded, store, cache, metrics, server, close };
+}
+
+function routeOf(url: string): Route {
+  const path = pathOf(url);
+  if (path === '/graphql' || path.startsWith('/graphql/')) return 'graphql';
+  if (path === '/v1' || path.startsWith('/v1/')) return 'download';
+  if (path === '/healthz') return 'healthz';
+  if (path === '/metrics') return 'metrics';
+  return path === '/' || path === '/index.html' || path.startsWith('/playground/') ? 'playground' : 'other';
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function sendText(res: ServerResponse, req: IncomingMessage, status: number, type: string, text: string): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('use GET or HEAD\n');
+    return;
+  }
+  const body = Buffer.from(text);
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(body.length), 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The signing keys, re-read when the file changes (checked at most once a second), so a key rotated with
+ * secrets.rotateKeyRing signs new links at once while links signed with the older keys keep working.
+ */
+function keyRingSource(root: string, logger: Logger): () => KeyRing {
+  const { ring: stored, created } = loadOrCreateKeyRing(root);
+  if (created) logger.info('generated a link-signing key', { file: `${root}/${KEYS_FILE}` });
+  let ring = keyRingFromJSON(stored);
+  let mtime = mtimeOf(`${root}/${KEYS_FILE}`);
+  let checkedAt = Date.now();
+  return () => {
+    const now = Date.now();
+    if (now - checkedAt < RING_RECHECK_MS) return ring;
+    checkedAt = now;
+    const current = mtimeOf(`${root}/${KEYS_FILE}`);
+    if (current !== mtime) {
+      try {
+        ring = keyRingFromJSON(loadOrCreateKeyRing(root).ring);
+        mtime = current;
+        logger.info('signing keys reloaded', { current: ring.current, keys: ring.keys.size });
+      } catch (error) {
+        logger.error('signing keys file is unreadable: keeping the keys loaded before', { error: (error as Error).message });
+      }
+    }
+    return ring;
+  };
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function notFound(req: IncomingMessage, res: ServerResponse): void {
+  const body = `${JSON.stringify({ error: 'NOT_FOUND', status: 404, message: `nothing at ${pathOf(req.url ?? '/').slice(0, 200)}: see / (playground), /graphql, /v1/blob/<cid>, /healthz, /metrics` })}\n`;
+  res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

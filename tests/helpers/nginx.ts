@@ -1,0 +1,112 @@
+// Starts a throwaway nginx on 127.0.0.1 serving one folder: the reference for Range tests and benchmarks.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { tempDir } from './paths.ts';
+
+export interface NginxOptions {
+  /** Folder served at `/`. */
+  root: string;
+  sendfile?: boolean;
+  /** e.g. '2 1m', the best config measured here. */
+  outputBuffers?: string;
+  workers?: number;
+}
+
+export interface RunningNginx {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function nginxBinary(): string | null {
+  for (const path of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (existsSync(path)) return path;
+  try {
+    return execFileSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
+  const binary = nginxBinary();
+  if (!binary) throw new Error('nginx is not installed: apt-get install nginx-light');
+  const prefix = tempDir('ipfrs-nginx-');
+  mkdirSync(join(prefix.path, 'logs'));
+  const port = await freePort();
+  // `user root`: workers run as www-data by default and could not read a 0700 temp folder.
+  const conf = `
+user root;
+worker_processes ${options.workers ?? 1};
+daemon off;
+master_process on;
+pid ${join(prefix.path, 'nginx.pid')};
+error_log ${join(prefix.path, 'logs', 'error.log')} warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  types { }
+  default_type application/octet-stream;
+  sendfile ${options.sendfile ? 'on' : 'off'};
+  ${options.outputBuffers ? `output_buffers ${options.outputBuffers};` : ''}
+  keepalive_requests 1000000;
+  client_body_temp_path ${join(prefix.path, 'body')};
+  proxy_temp_path ${join(prefix.path, 'proxy')};
+  fastcgi_temp_path ${join(prefix.path, 'fastcgi')};
+  uwsgi_temp_path ${join(prefix.path, 'uwsgi')};
+  scgi_temp_path ${join(prefix.path, 'scgi')};
+  server {
+    listen 127.0.0.1:${port};
+    root ${options.root};
+    etag on;
+  }
+}
+`;
+  const confPath = join(prefix.path, 'nginx.conf');
+  writeFileSync(confPath, conf);
+  const child: ChildProcess = spawn(binary, ['-p', prefix.path, '-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  await waitForPort(port, () => child.exitCode !== null, () => stderr);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) {
+          prefix.cleanup();
+          return resolve();
+        }
+        child.once('exit', () => {
+          prefix.cleanup();
+          resolve();
+        });
+        child.kill('SIGQUIT');
+      }),
+  };
+}
+
+async function waitForPort(port: number, exited: () => boolean, stderr: () => string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (exited()) throw new Error(`nginx exited: ${stderr()}`);
+    try {
+      await fetch(`http://127.0.0.1:${port}/`, { method: 'HEAD' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error(`nginx did not start: ${stderr()}`);
+}
