@@ -21,7 +21,10 @@ test.before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   if (!CHROMIUM) throw new Error('no chromium found: install Debian chromium (.ci/run does) or set IPFRS_CHROMIUM');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+    // Chromium's own background traffic (updates, safe browsing) cannot leave this machine; turn it off.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
 });
 
 test.after(async () => {
