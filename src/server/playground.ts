@@ -54,7 +54,7 @@ export function createPlaygroundHandler(options: PlaygroundOptions = {}): Playgr
   const graphqlPath = options.graphqlPath ?? '/graphql';
   let assets: Map<string, Asset> | null = null;
   const started = Date.now();
-  const ready = buildAssets(dir, graphqlPath, options.minify ?? true).then(
+  const ready = cachedBuild(dir, graphqlPath, options.minify ?? true).then(
     (built) => {
       assets = built;
       options.logger?.info('playground: built', { ms: Date.now() - started, bytes: built.get(SCRIPT_PATH)?.body.byteLength });
@@ -113,6 +113,21 @@ function send(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
 function asset(type: string, content: string | Uint8Array, status = 200): Asset {
   const body = Buffer.from(content);
   return { type, body, gzip: gzipSync(body), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`, status };
+}
+
+/** One build per process and settings: servers started side by side (tests, benchmarks) share it. */
+const builds = new Map<string, Promise<Map<string, Asset>>>();
+
+function cachedBuild(dir: string, graphqlPath: string, minify: boolean): Promise<Map<string, Asset>> {
+  const key = JSON.stringify([dir, graphqlPath, minify]);
+  let pending = builds.get(key);
+  if (!pending) {
+    pending = buildAssets(dir, graphqlPath, minify);
+    // A failed build is not kept: the next server tries again.
+    pending.catch(() => builds.delete(key));
+    builds.set(key, pending);
+  }
+  return pending;
 }
 
 async function buildAssets(dir: string, graphqlPath: string, minify: boolean): Promise<Map<string, Asset>> {
