@@ -4,7 +4,7 @@
 // strings (a signed link is a credential until it expires).
 import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { mmapCachePort, tensorReaderPort } from './graphql/adapters.ts';
 import { tokenVerifier } from './graphql/auth.ts';
 import type { GraphQLConfig, GraphQLServices } from './graphql/context.ts';
@@ -114,8 +114,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.once('close', () => {
       metrics.inFlight--;
       active.delete(res);
-      metrics.countResponse(route, res.statusCode);
-      logger.debug('request', { method: req.method, path: pathOf(req.url ?? '/'), status: res.statusCode, ms: Math.round(performance.now() - started), aborted: !res.writableFinished });
+      // 499 (nginx's word for it): the client went away before a status was sent.
+      const status = res.headersSent ? res.statusCode : 499;
+      metrics.countResponse(route, status);
+      logger.debug('request', { method: req.method, path: pathOf(req.url ?? '/'), status, ms: Math.round(performance.now() - started), aborted: !res.writableFinished });
       // A keep-alive socket that just went idle during shutdown is closed now, not at its idle timeout.
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
@@ -155,6 +157,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   const server = createServer({ keepAliveTimeout: 5000 }, handle);
+  // Node's closeIdleConnections (also run by server.close()) takes a response as done once end() is called, so it
+  // destroys a socket whose last megabytes are still queued for a slow reader: SIGTERM cut such downloads short.
+  // Here a socket is idle only when no response is attached to it (Node detaches one once its last byte has
+  // reached the kernel).
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.closeIdleConnections = () => {
+    for (const socket of sockets) if (!(socket as { _httpMessage?: unknown })._httpMessage) socket.destroy();
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

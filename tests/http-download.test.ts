@@ -62,7 +62,8 @@ test('a signed blob link: the bytes, zero-copy from the mapping, with the contra
   assert.is(h.get('content-type'), 'application/octet-stream');
   assert.is(h.get('etag'), `"${fx.blob.record.cid}"`);
   assert.is(h.get('accept-ranges'), 'bytes');
-  assert.match(h.get('cache-control')!, /^public, max-age=(899|900), immutable$/);
+  const maxAge = Number(/^public, max-age=(\d+), immutable$/.exec(h.get('cache-control')!)?.[1]);
+  assert.ok(maxAge > 850 && maxAge <= 900, `max-age ${maxAge}: the seconds left on the 15 minute link`);
   assert.is(h.get('access-control-allow-origin'), '*');
   assert.match(h.get('access-control-expose-headers')!, /X-Tensor-Shape/);
   assert.is(h.get('content-disposition'), `attachment; filename="${fx.blob.record.cid}.bin"`);
@@ -73,7 +74,8 @@ test('Cache-Control follows the life of the link; 416 and errors are not cached'
   const link = route.sign(BLOB, {}, 3600);
   route.clock.now = Date.now() / 1000 + 600;
   try {
-    assert.match((await fetchAt(route, link)).headers.get('cache-control')!, /^public, max-age=(2999|3000), immutable$/);
+    const maxAge = Number(/^public, max-age=(\d+), immutable$/.exec((await fetchAt(route, link)).headers.get('cache-control')!)?.[1]);
+    assert.ok(maxAge > 2950 && maxAge <= 3000, `max-age ${maxAge}: an hour's link, 10 minutes later`);
     const res416 = await fetchAt(route, link, { headers: { Range: `bytes=${BLOB_SIZE}-` } });
     assert.is(res416.status, 416);
     assert.is(res416.headers.get('cache-control'), 'no-store');
@@ -451,8 +453,8 @@ test('20 concurrent downloads of a 64 MiB file while a loop clears and evicts th
       else if (rounds % 3 === 1) fx.cache.evict(objectPath);
       else fx.cache.getOrCreate(objectPath); // remap, so clients mix old and new mappings
       rounds++;
-      // Garbage, so the GC runs (and would unmap anything no longer referenced) while bytes are in flight.
-      Array.from({ length: 2000 }, (_, i) => ({ i }));
+      // Collect (npm test runs with --expose-gc), so anything no longer referenced is unmapped while bytes fly.
+      if (rounds % 10 === 0) (globalThis as { gc?: () => void }).gc?.();
       await new Promise((r) => setTimeout(r, 1));
     }
   })();

@@ -148,6 +148,13 @@ test('close(): refuses new connections, finishes the download in flight, then re
   const { file } = await other.store.add(path, { dtype: 'U8', shape: [bytes.length] });
   const { res, body } = await slowGet(`${other.url}/v1/blob/${file.cid}`);
   assert.is(res.statusCode, 200);
+  // An event stream (a cacheStats subscription) never ends by itself: close() must end it rather than wait.
+  const events = await fetch(`${other.url}/graphql?query=${encodeURIComponent('subscription { cacheStats(intervalMs: 1000) { hits } }')}`, {
+    headers: { accept: 'text/event-stream', ...CSRF },
+  });
+  assert.is(events.status, 200);
+  const reader = events.body!.getReader();
+  await reader.read();
   let closed = false;
   const closing = other.close().then(() => (closed = true));
   await new Promise((r) => setTimeout(r, 50));
@@ -162,6 +169,14 @@ test('close(): refuses new connections, finishes the download in flight, then re
   assert.ok((await body).equals(bytes), 'the download in flight finished intact');
   await closing;
   assert.ok(closed);
+  let ended = false;
+  try {
+    for (;;) if ((await reader.read()).done) break;
+    ended = true;
+  } catch {
+    ended = true; // cut: what a client of a stopped server sees
+  }
+  assert.ok(ended, 'the event stream was ended');
 });
 
 // ---- as a child process: `ipfrs serve` -------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 // included for format=npy), never within the file it lives in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants as bufferConstants } from 'node:buffer';
+import { statSync } from 'node:fs';
 import type { MmapFile } from '../mmap/index.ts';
 import { dtypeSize, numpyDescr } from '../tensor/dtype.ts';
 import { SliceSpecError } from '../tensor/errors.ts';
@@ -109,16 +110,35 @@ interface ParsedTarget {
 }
 
 const MEMO_ENTRIES = 4096;
+const RECHECK_MS = 1000;
 
 export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
   const now = options.now ?? (() => Date.now() / 1000);
   const maxRanges = options.maxRanges ?? DEFAULT_MAX_RANGES;
   const targets = new BoundedMap<string, ParsedTarget>(MEMO_ENTRIES);
-  // Index records are immutable for a CID (content addressing); whether the object still exists is checked on
-  // every request anyway, by reader.open.
+  // Index records are immutable for a CID (content addressing); whether the object still exists is checked by
+  // reader.open (below).
   const records = new BoundedMap<string, FileRecord>(MEMO_ENTRIES);
   const tensors = new BoundedMap<string, TensorRecord>(MEMO_ENTRIES);
+  // reader.open looks the object up in the index and stats it (with the CID checks, tens of microseconds on these
+  // VMs: most of a small range request). The index part cannot change for a CID that stays in the store, so the
+  // route keeps the mapped file it returned and, on later requests, only stats the object again: a removed,
+  // truncated, grown or replaced-by-another-size object then goes through reader.open at once (a clear 404 or 500,
+  // and out of the cache). The full check still runs at least once a second per object.
+  const opened = new BoundedMap<string, { file: MmapFile; checkedAt: number }>(MEMO_ENTRIES);
   const lookups: Lookups = {
+    open(cid) {
+      const at = Date.now();
+      const memo = opened.get(cid);
+      if (memo !== undefined && at - memo.checkedAt < RECHECK_MS && !memo.file.closed) {
+        const onDisk = statSync(memo.file.path, { throwIfNoEntry: false });
+        if (onDisk !== undefined && onDisk.size === memo.file.size && options.reader.cache.getOrCreate(memo.file.path) === memo.file) return memo.file;
+      }
+      opened.delete(cid);
+      const file = options.reader.open(cid);
+      opened.set(cid, { file, checkedAt: at });
+      return file;
+    },
     file(cid) {
       let record = records.get(cid);
       if (record === undefined) {
@@ -191,7 +211,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
       if (pre.kind === 'not-modified') return void respond(res, 304, responseHeaders(rep, { status: 304 }));
 
       // nginx reads the first of repeated Range headers; Node would join them with ", ".
-      const rangeHeader = pre.honourRange ? req.headersDistinct.range?.[0] : undefined;
+      const rangeHeader = pre.honourRange ? firstHeader(req, 'range') : undefined;
       const answer = parseRange(rangeHeader, rep.length, { maxRanges });
       if (answer.kind === 'unsatisfiable') {
         const body = Buffer.from(`${JSON.stringify({ error: 'RANGE_NOT_SATISFIABLE', message: `no range of ${JSON.stringify(rangeHeader)} falls within the ${rep.length} bytes` })}\n`);
@@ -243,6 +263,8 @@ export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
 
 /** Index lookups, memoised (see createDownloadRoute). */
 interface Lookups {
+  /** The mapped object: TensorReader.open, or its earlier answer while the object on disk keeps its size. */
+  open(cid: string): MmapFile;
   file(cid: string): FileRecord | null;
   tensor(cid: string, name: string): TensorRecord | null;
 }
@@ -250,7 +272,7 @@ interface Lookups {
 function resolveBlob(cid: string, options: DownloadOptions, lookups: Lookups, cache: CachePolicy): Resolved {
   const record = lookups.file(cid);
   if (!record) throw new Refusal(404, 'NOT_FOUND', `no file with CID ${cid}`);
-  const file = options.reader.open(cid);
+  const file = lookups.open(cid);
   const target: DownloadTarget = { kind: 'blob', cid };
   const query: DownloadQuery = { slice: null, format: 'raw' };
   const rep: Representation = {
@@ -281,7 +303,7 @@ function resolveTensor(
     const file = lookups.file(target.cid);
     throw new Refusal(404, 'NOT_FOUND', file ? `file ${target.cid} has no tensor named ${JSON.stringify(target.name)}` : `no file with CID ${target.cid}`);
   }
-  const file = options.reader.open(tensor.cid);
+  const file = lookups.open(tensor.cid);
   const descr = query.format === 'npy' ? npyDescr(tensor) : null;
   const spec = query.slice?.trim() ?? '';
   let shape: number[];
@@ -397,6 +419,16 @@ function sendError(res: ServerResponse, req: IncomingMessage, refusal: Refusal):
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The first of possibly repeated headers, as sent (rawHeaders, not headersDistinct, which builds every header). */
+function firstHeader(req: IncomingMessage, lowerName: string): string | undefined {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+  }
+  return undefined;
 }
 
 function respond(res: ServerResponse, status: number, headers: HeaderMap, body: Buffer | null = null): void {

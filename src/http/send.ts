@@ -32,6 +32,27 @@ export function sendViews(res: ServerResponse, views: Iterable<Uint8Array>, opti
   let offset = 0;
   let queued = 0;
   let ended = false;
+  // One view pulled ahead, so that the last chunk goes out with end(): one write instead of two for a small body.
+  let ahead: IteratorResult<Uint8Array> | null = null;
+  const pull = (): IteratorResult<Uint8Array> => {
+    const next = ahead ?? iterator.next();
+    ahead = null;
+    return next;
+  };
+
+  // A body of one small view (the common range request): one end(), no listeners or closures.
+  const first = iterator.next();
+  if (first.done) {
+    res.end();
+    return Promise.resolve(!res.destroyed);
+  }
+  ahead = iterator.next();
+  if (ahead.done && first.value.byteLength <= chunkBytes) {
+    options.onBytes?.(first.value.byteLength);
+    res.end(first.value);
+    return Promise.resolve(!res.destroyed);
+  }
+  view = first.value;
 
   return new Promise<boolean>((resolve, reject) => {
     let settled = false;
@@ -40,6 +61,14 @@ export function sendViews(res: ServerResponse, views: Iterable<Uint8Array>, opti
       settled = true;
       res.off('close', onClose);
       view = null; // drop the last view: the mapping may go once the socket is done with it
+      ahead = null;
+      if (!value) {
+        try {
+          iterator.return?.(); // let the producer clean up (a generator's finally runs)
+        } catch {
+          // its cleanup failing changes nothing for a client already gone
+        }
+      }
       resolve(value);
     };
     const onClose = () => settle(res.writableFinished);
@@ -53,7 +82,7 @@ export function sendViews(res: ServerResponse, views: Iterable<Uint8Array>, opti
         while (!settled && !ended && queued < depth) {
           if (res.destroyed) return settle(false);
           if (view === null || offset >= view.byteLength) {
-            const next = iterator.next();
+            const next = pull();
             if (next.done) {
               ended = true;
               view = null;
@@ -66,9 +95,18 @@ export function sendViews(res: ServerResponse, views: Iterable<Uint8Array>, opti
           }
           const chunk = view.subarray(offset, Math.min(offset + chunkBytes, view.byteLength));
           offset += chunk.byteLength;
+          options.onBytes?.(chunk.byteLength);
+          if (offset >= view.byteLength) {
+            ahead ??= iterator.next();
+            if (ahead.done) {
+              ended = true;
+              view = null;
+              res.end(chunk, () => settle(true));
+              return;
+            }
+          }
           queued++;
           res.write(chunk, written);
-          options.onBytes?.(chunk.byteLength);
         }
       } catch (error) {
         // A view could not be made (e.g. the object vanished mid-download): the caller cuts the connection.
