@@ -4,18 +4,7 @@ import type { ObjectMeta } from './object-store.ts';
 import type { FileRecord, TensorRecord } from './types.ts';
 
 export function recordsOf(cid: string, size: number, parsed: ParsedFile, meta: ObjectMeta): { file: FileRecord; tensors: TensorRecord[] } {
-  const tensors = parsed.tensors.map((t) => ({
-    cid,
-    name: t.name,
-    dtype: t.dtype,
-    shape: t.shape,
-    strides: t.strides,
-    elementCount: t.elementCount,
-    byteOffset: t.byteOffset,
-    byteLength: t.byteLength,
-    littleEndian: t.littleEndian,
-    fortranOrder: t.fortranOrder,
-  }));
+  const tensors: TensorRecord[] = parsed.tensors.map((t) => ({ cid, ...t }));
   const file: FileRecord = {
     cid,
     size,

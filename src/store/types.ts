@@ -1,7 +1,8 @@
 // Records the store hands to the CLI, the download route and GraphQL. Plain data, no I/O.
 import type { DType } from '../tensor/dtype.ts';
+import type { ParsedTensor, TensorFileFormat } from '../tensor/types.ts';
 
-export type FileFormat = 'safetensors' | 'npy' | 'raw';
+export type FileFormat = TensorFileFormat;
 
 export interface FileRecord {
   /** CIDv1, raw codec, sha2-256, base32 (`bafkrei...`). */
@@ -18,21 +19,10 @@ export interface FileRecord {
   sourceName: string | null;
 }
 
-export interface TensorRecord {
-  /** CID of the file holding this tensor. */
+/** A tensor as the index keeps it: what the header parser found, and the CID of the file holding it. Names are
+ * never empty: npy/raw tensors are named after their file (`array` when unknown). */
+export interface TensorRecord extends ParsedTensor {
   cid: string;
-  /** Tensor name; '' is never used: npy/raw tensors are named after their file (`array` when unknown). */
-  name: string;
-  dtype: DType;
-  shape: number[];
-  /** Strides in elements (C order unless fortranOrder). */
-  strides: number[];
-  elementCount: number;
-  /** Absolute offset of the tensor's first byte in the object. */
-  byteOffset: number;
-  byteLength: number;
-  littleEndian: boolean;
-  fortranOrder: boolean;
 }
 
 export interface Page<T> {
