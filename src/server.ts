@@ -90,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const services: GraphQLServices = {
     store,
     cache: mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) }),
-    reader: tensorReaderPort(reader),
+    reader: tensorReaderPort(reader, logger),
     links: signedLinks(ring),
     auth: tokenVerifier([{ token: adminToken.token, scopes: ['admin'] }]),
     logger,

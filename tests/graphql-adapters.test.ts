@@ -4,6 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MmapCache, MmapConfigInit, MmapFile } from '../src/mmap/index.ts';
 import { mmapCachePort, tensorReaderPort } from '../src/graphql/adapters.ts';
+import { StoreUnavailableError } from '../src/graphql/errors.ts';
+import { translate } from '../src/graphql/translate.ts';
+import { MmapError } from '../src/mmap/errors.ts';
+import { StoreError } from '../src/store/errors.ts';
 import type { TensorRecord } from '../src/store/types.ts';
 import type { SlicePlan } from '../src/tensor/slice.ts';
 
@@ -78,13 +82,13 @@ test('evict and clear go by object path', async () => {
   assert.is(mapped.size, 0);
 });
 
-test('the reader port reads ranges and slices through TensorReader', () => {
+test('the reader port reads ranges and slices through TensorReader, as copies', () => {
   const seen: unknown[] = [];
   const tensor = { cid: 'bafkreiaaa', name: 't' } as TensorRecord;
   const plan = { rangeCount: 2 } as SlicePlan;
   const port = tensorReaderPort({
-    range: (cid, start, end) => (seen.push(['range', cid, start, end]), Buffer.from([1, 2])),
-    sliceBytes: (t, p) => (seen.push(['slice', t, p]), Buffer.from([3])),
+    copyRange: (cid, start, end) => (seen.push(['range', cid, start, end]), Buffer.from([1, 2])),
+    sliceCopy: (t, p) => (seen.push(['slice', t, p]), Buffer.from([3])),
   });
   assert.equal([...port.readRange('bafkreiaaa', 4, 6)], [1, 2]);
   assert.equal([...port.readSlice(tensor, plan)], [3]);
@@ -92,6 +96,41 @@ test('the reader port reads ranges and slices through TensorReader', () => {
     ['range', 'bafkreiaaa', 4, 6],
     ['slice', tensor, plan],
   ]);
+});
+
+test('store faults: the reader port logs them and passes them on; translate makes them StoreUnavailableError', () => {
+  const changed = new StoreError('IO', 'the object of bafkreiaaa changed on disk while it was being read; run ipfrs verify');
+  const logs: Array<[string, Record<string, unknown> | undefined]> = [];
+  const port = tensorReaderPort(
+    {
+      copyRange: () => {
+        throw changed;
+      },
+      sliceCopy: () => {
+        throw new StoreError('NOT_FOUND', 'no file with CID bafkreiaaa');
+      },
+    },
+    { error: (msg, fields) => logs.push([msg, fields]) },
+  );
+  assert.throws(() => port.readRange('bafkreiaaa', 0, 1), (e: unknown) => e === changed);
+  assert.throws(() => port.readSlice({} as TensorRecord, {} as SlicePlan), (e: unknown) => (e as StoreError).code === 'NOT_FOUND');
+  assert.equal(logs, [['graphql: store fault (run ipfrs verify)', { error: changed }]], 'only the fault is logged');
+
+  // [error, the client's message]: the cause kept, no server path in the message.
+  const cases: Array<[Error, string]> = [
+    [changed, changed.message],
+    [new StoreError('IO', 'the object of bafkreiaaa changed on disk (1000 bytes, expected 4096); run ipfrs verify'), 'the object of bafkreiaaa changed on disk (1000 bytes, expected 4096); run ipfrs verify'],
+    [new StoreError('IO', "/srv/store/objects/bafkreiaaa: EIO: i/o error, read '/srv/store/objects/bafkreiaaa'"), "bafkreiaaa: EIO: i/o error, read 'bafkreiaaa'"],
+    [new MmapError('IO_ERROR', "bytes [8192, 9000) of '/srv/store/objects/bafkreibbb' can no longer be read", { path: '/srv/store/objects/bafkreibbb' }), 'the object bafkreibbb changed on disk while it was being read; run ipfrs verify'],
+  ];
+  for (const [error, message] of cases) {
+    const typed = translate(error) as StoreUnavailableError;
+    assert.instance(typed, StoreUnavailableError, error.message);
+    assert.equal([typed.code, typed.message, typed.extensions.code, (typed as { cause?: unknown }).cause], ['STORE_ERROR', message, 'STORE_ERROR', error]);
+  }
+  // Other mmap failures stay unexpected (masked and logged by yoga).
+  const other = new MmapError('MMAP_FAILED', 'cannot map');
+  assert.is(translate(other), other);
 });
 
 test.run();

@@ -3,11 +3,13 @@
 
 #include "cache.h"
 #include "errors.h"
+#include "fault_guard.h"
 #include "mmap_file.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ipfrs::InstallFaultGuard();  // once per process, in front of Node's own SIGBUS/SIGSEGV handlers
   ipfrs::InitErrors(env, exports);
   ipfrs::InitMmapFile(env, exports);
   ipfrs::InitCache(env, exports);

@@ -7,7 +7,7 @@
 namespace ipfrs {
 namespace {
 
-const char* const kCodeNames[] = {"FILE_NOT_FOUND", "NOT_A_FILE", "PERMISSION_DENIED", "INVALID_RANGE", "MMAP_FAILED", "CLOSED"};
+const char* const kCodeNames[] = {"FILE_NOT_FOUND", "NOT_A_FILE", "PERMISSION_DENIED", "INVALID_RANGE", "MMAP_FAILED", "CLOSED", "IO_ERROR"};
 
 // Per-environment state (one per main thread or worker): the JS error factory.
 struct ErrorsData {

@@ -9,7 +9,8 @@
 namespace ipfrs {
 
 // The codes of MmapError, in the order of kCodeNames in errors.cc.
-enum class ErrorCode { kFileNotFound, kNotAFile, kPermissionDenied, kInvalidRange, kMmapFailed, kClosed };
+// kIoError: a guarded copy faulted (the file shrank under its mapping); see fault_guard.h.
+enum class ErrorCode { kFileNotFound, kNotAFile, kPermissionDenied, kInvalidRange, kMmapFailed, kClosed, kIoError };
 
 // A failure described without touching JS, so a worker thread can fill one in and the main thread throw it.
 struct Failure {
@@ -23,7 +24,7 @@ struct Failure {
 
 // A system call's failure: errno decides the code (ENOENT -> FILE_NOT_FOUND, EACCES -> PERMISSION_DENIED, ...).
 Failure SystemFailure(int err, const char* syscall, const std::string& path);
-// A failure that is not a system call's (INVALID_RANGE, NOT_A_FILE, CLOSED).
+// A failure that is not a system call's (INVALID_RANGE, NOT_A_FILE, CLOSED, IO_ERROR).
 Failure PlainFailure(ErrorCode code, std::string message, std::string path = std::string());
 
 // The MmapError for a failure, made by the registered JS factory (a plain Error with .code before registration).

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "fault_guard.h"
+
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22  // Linux 5.14
 #endif
@@ -108,11 +110,22 @@ Failure Mapping::ApplyAdvice(uint32_t flags, bool at_open) const {
   if ((flags & kWillNeed) && madvise(data_, size_, MADV_WILLNEED) != 0) return SystemFailure(errno, "madvise", path_);
   if ((flags & kPopulate) && !at_open) {  // at open, MAP_POPULATE did it
     if (madvise(data_, size_, MADV_POPULATE_READ) != 0) {
+      if (errno == EFAULT) {  // where a read would have raised SIGBUS: the file shrank under the mapping
+        Failure failure = SystemFailure(errno, "madvise", path_);
+        failure.code = ErrorCode::kIoError;
+        failure.message = "the file changed under the mapping: '" + path_ + "' (mapped with " + std::to_string(size_) +
+                          " bytes) lost pages; it was truncated or rewritten in place (madvise POPULATE_READ: EFAULT)";
+        return failure;
+      }
       if (errno != EINVAL) return SystemFailure(errno, "madvise", path_);
-      // Before Linux 5.14: fault every page in by reading a byte of it.
+      // Before Linux 5.14: fault every page in by reading a byte of it, guarded (this may run on a worker while
+      // the file is truncated). MADV_POPULATE_READ itself answers EFAULT rather than raising SIGBUS.
       const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-      volatile uint8_t sink = 0;
-      for (uint64_t offset = 0; offset < size_; offset += page) sink = sink + data_[offset];
+      if (!GuardedTouch(data_, size_, page)) {
+        return PlainFailure(ErrorCode::kIoError, "the file changed under the mapping: '" + path_ + "' (mapped with " + std::to_string(size_) +
+                                                     " bytes) lost pages while they were being read in; it was truncated or rewritten in place",
+                            path_);
+      }
     }
   }
   return Failure();

@@ -6,6 +6,9 @@
 // callers must treat them as read-only. A file that shrinks under a mapping raises SIGBUS on the next touch past
 // its new end, so the store never truncates or rewrites an object: objects are immutable and replaced only by
 // rename, which leaves the mapped inode intact; TensorReader also checks every opened size against the index.
+// A truncation that races a read already under way is survived where the read is a copy made here (gather, copy,
+// the pre-5.14 populate loop: fault_guard.h turns the SIGBUS into IO_ERROR); a view read in JS still dies, so the
+// GraphQL inline answers read copies, and the download route only hands views to sockets (EFAULT, no signal).
 // MAP_PRIVATE + PROT_WRITE (copy-on-write) was considered and not taken: it would turn a stray write into silent
 // anonymous memory instead of a loud crash, and large private writable mappings are charged to the commit limit.
 #pragma once

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "fault_guard.h"
+
 namespace ipfrs {
 namespace {
 
@@ -61,6 +63,15 @@ Failure InvalidRange(const std::string& what, double start, double end, const Ma
   return PlainFailure(ErrorCode::kInvalidRange,
                       what + " [" + FormatNumber(start) + ", " + FormatNumber(end) + ") is outside '" + mapping->path() +
                           "' (" + std::to_string(mapping->size()) + " bytes)",
+                      mapping->path());
+}
+
+// A guarded copy faulted: the file lost the pages under [start, end) since it was mapped.
+Failure ChangedUnderMapping(const Mapping* mapping, uint64_t start, uint64_t end) {
+  return PlainFailure(ErrorCode::kIoError,
+                      "the file changed under the mapping: bytes [" + std::to_string(start) + ", " + std::to_string(end) + ") of '" +
+                          mapping->path() + "' (mapped with " + std::to_string(mapping->size()) +
+                          " bytes) can no longer be read; it was truncated or rewritten in place",
                       mapping->path());
 }
 
@@ -153,6 +164,7 @@ Napi::Value View(const Napi::CallbackInfo& info) {
 
 // gather(handle, Float64Array [s0, e0, s1, e1, ...]): one Buffer holding the ranges one after another. Every range
 // is validated before anything is allocated, and copied out of the array first (it may be shared and change).
+// The copies are guarded: a file truncated under the mapping gives IO_ERROR, not SIGBUS.
 Napi::Value Gather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Mapping* mapping = OpenMapping(env, Unwrap(env, info[0]));
@@ -185,8 +197,30 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   for (const auto& range : ranges) {
     const uint64_t length = range.second - range.first;
     if (length == 0) continue;  // also keeps memcpy away from an empty file's null data
-    std::memcpy(cursor, mapping->data() + range.first, length);
+    if (!GuardedCopy(cursor, mapping->data() + range.first, length)) Throw(env, ChangedUnderMapping(mapping, range.first, range.second));
     cursor += length;
+  }
+  return out;
+}
+
+// copy(handle, start, end): a new (not external) Buffer holding a copy of [start, end), made by a guarded copy, for
+// readers that touch the bytes in JS (base64, value decoding): a fault there would kill the process, here it is
+// IO_ERROR. The JS side validates first; this checks again, as for view.
+Napi::Value Copy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Mapping* mapping = OpenMapping(env, Unwrap(env, info[0]));
+  if (!info[1].IsNumber() || !info[2].IsNumber()) throw Napi::TypeError::New(env, "start and end must be numbers");
+  const double start = info[1].As<Napi::Number>().DoubleValue();
+  const double end = info[2].As<Napi::Number>().DoubleValue();
+  if (!IsOffset(start, mapping->size()) || !IsOffset(end, mapping->size()) || start > end) Throw(env, InvalidRange("range", start, end, mapping));
+  const uint64_t first = static_cast<uint64_t>(start);
+  const uint64_t length = static_cast<uint64_t>(end) - first;
+  if (length > kMaxGather) {
+    Throw(env, PlainFailure(ErrorCode::kInvalidRange, "a copy of more than " + std::to_string(kMaxGather) + " bytes", mapping->path()));
+  }
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, static_cast<size_t>(length));
+  if (length != 0 && !GuardedCopy(out.Data(), mapping->data() + first, static_cast<size_t>(length))) {
+    Throw(env, ChangedUnderMapping(mapping, first, first + length));
   }
   return out;
 }
@@ -219,6 +253,7 @@ void InitMmapFile(Napi::Env env, Napi::Object exports) {
   exports.Set("size", Napi::Function::New(env, Size, "size"));
   exports.Set("view", Napi::Function::New(env, View, "view"));
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
+  exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
   exports.Set("advise", Napi::Function::New(env, Advise, "advise"));
   exports.Set("adviseAsync", Napi::Function::New(env, AdviseAsync, "adviseAsync"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));

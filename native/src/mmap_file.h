@@ -1,5 +1,5 @@
 // The JS face of a Mapping: a type-tagged External handle (src/mmap/mmap-file.ts keeps it private) and the
-// functions that take it: open, size, view, gather, advise, adviseAsync, close.
+// functions that take it: open, size, view, gather, copy, advise, adviseAsync, close.
 #pragma once
 
 #include <napi.h>

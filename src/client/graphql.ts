@@ -47,6 +47,8 @@ export type ErrorCode =
   | 'INVALID_SLICE'
   /** No file or tensor with that CID or name. */
   | 'NOT_FOUND'
+  /** The server's copy of the object changed on disk or cannot be read: not the request's fault; retrying will not help until an operator runs `ipfrs verify`. */
+  | 'STORE_ERROR'
   /** The request asks for more than a server limit allows. */
   | 'TOO_LARGE'
   /** The field needs a scope and no valid bearer token was sent. */
@@ -176,6 +178,7 @@ export type ByteRangeQuery = { tensorFile: { byteRange:
       | { __typename: 'InvalidArgumentError', message: string, code: ErrorCode }
       | { __typename: 'InvalidRangeError', message: string, code: ErrorCode }
       | { __typename: 'NotFoundError', message: string, code: ErrorCode }
+      | { __typename: 'StoreUnavailableError', message: string, code: ErrorCode }
       | { __typename: 'TooLargeError', message: string, code: ErrorCode }
      } | null };
 
@@ -220,6 +223,7 @@ export type PlaygroundSliceQuery = { tensor: { id: string, slice:
       | { __typename: 'InvalidArgumentError', message: string, code: ErrorCode }
       | { __typename: 'InvalidSliceError', message: string, code: ErrorCode }
       | { __typename: 'NotFoundError', message: string, code: ErrorCode }
+      | { __typename: 'StoreUnavailableError', message: string, code: ErrorCode }
       | { __typename: 'TooLargeError', limit: number, requested: number, message: string, code: ErrorCode }
      } | null };
 
@@ -255,6 +259,7 @@ export type TensorSliceQuery = { tensor: { id: string, name: string, dtype: DTyp
       | { __typename: 'InvalidArgumentError', message: string, code: ErrorCode }
       | { __typename: 'InvalidSliceError', message: string, code: ErrorCode }
       | { __typename: 'NotFoundError', message: string, code: ErrorCode }
+      | { __typename: 'StoreUnavailableError', message: string, code: ErrorCode }
       | { __typename: 'TooLargeError', message: string, code: ErrorCode }
      } | null };
 

@@ -3,7 +3,7 @@
 import type { MmapCache, MmapConfigInit } from '../mmap/index.ts';
 import type { TensorRecord } from '../store/types.ts';
 import type { SlicePlan } from '../tensor/slice.ts';
-import type { CacheAccess, CacheEntryRecord, CachePort, ReaderPort } from './context.ts';
+import type { CacheAccess, CacheEntryRecord, CachePort, LoggerPort, ReaderPort } from './context.ts';
 
 /** Where objects live: TensorStore.objectPath and its inverse (the file name of an object is its CID). */
 export interface ObjectPaths {
@@ -47,13 +47,32 @@ export function mmapCachePort(cache: MmapCache, paths: ObjectPaths, options: { s
   };
 }
 
-/** The store's TensorReader (src/store/tensor-reader.ts) as the ReaderPort. */
-export function tensorReaderPort(reader: {
-  range(cid: string, start: number, end: number): Buffer;
-  sliceBytes(tensor: TensorRecord, plan: SlicePlan): Buffer;
-}): ReaderPort {
+/**
+ * The store's TensorReader (src/store/tensor-reader.ts) as the ReaderPort. Copies, not views: the inline answers
+ * (at most the inline limit, 64 KiB by default) are base64-encoded and decoded in JS after the resolver returns,
+ * and JS touching a view's pages of a file truncated meanwhile dies of SIGBUS; a copy is made under a guard in C++
+ * and fails with StoreError IO instead. The download route keeps its zero-copy views (sockets get EFAULT, no signal).
+ * Such a failure reaches the client as a typed StoreUnavailableError; `logger` gets it whole, for the operator.
+ */
+export function tensorReaderPort(
+  reader: {
+    copyRange(cid: string, start: number, end: number): Buffer;
+    sliceCopy(tensor: TensorRecord, plan: SlicePlan): Buffer;
+  },
+  logger?: Pick<LoggerPort, 'error'>,
+): ReaderPort {
+  const logged = <T>(read: () => T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'IO' || (error as { code?: string }).code === 'IO_ERROR') {
+        logger?.error('graphql: store fault (run ipfrs verify)', { error });
+      }
+      throw error;
+    }
+  };
   return {
-    readRange: (cid, start, end) => reader.range(cid, start, end),
-    readSlice: (tensor, plan) => reader.sliceBytes(tensor, plan),
+    readRange: (cid, start, end) => logged(() => reader.copyRange(cid, start, end)),
+    readSlice: (tensor, plan) => logged(() => reader.sliceCopy(tensor, plan)),
   };
 }

@@ -54,7 +54,10 @@ export interface CachePort {
   warm(cid: string, options: { access: CacheAccess; populate: boolean }): Promise<CacheEntryRecord>;
 }
 
-/** Reads through the cache: views where possible, one gather for a strided slice. */
+/**
+ * Reads through the cache. The Buffers are the resolver's own (copies, not views over the mapping): the bytes are
+ * read in JS after the read returns, where a file truncated under a view would kill the process (SIGBUS).
+ */
 export interface ReaderPort {
   /** [start, end) of the object. */
   readRange(cid: string, start: number, end: number): Buffer;

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
   | 'INVALID_FILE'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'STORE_ERROR';
 
 export abstract class ApiError extends GraphQLError {
   readonly code: ErrorCode;
@@ -85,6 +86,18 @@ export class InvalidFileError extends ApiError {
     options?: { cause?: unknown },
   ) {
     super('INVALID_FILE', message, options);
+  }
+}
+
+/**
+ * Not the client's doing: the server's copy of an object changed on disk behind the store's back (truncated,
+ * rewritten, unreadable), found on open or while it was being read. The same code as the download route's 500.
+ * The message names the CID and `ipfrs verify`, never a server path.
+ */
+export class StoreUnavailableError extends ApiError {
+  override name = 'StoreUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_ERROR', message, options);
   }
 }
 

@@ -1,9 +1,10 @@
 // Maps the expected failures of the layers below (store, tensor parsers, slice planner) onto the API's typed
 // errors. Anything else is returned unchanged: an unexpected error, which yoga masks and the server logs.
 import { GraphQLError } from 'graphql';
+import { basename } from 'node:path';
 import { StoreError } from '../store/errors.ts';
 import { SliceSpecError, TensorFormatError } from '../tensor/errors.ts';
-import { ApiError, InvalidArgumentError, InvalidFileError, InvalidSliceError, NotFoundError, TooLargeError } from './errors.ts';
+import { ApiError, InvalidArgumentError, InvalidFileError, InvalidSliceError, NotFoundError, StoreUnavailableError, TooLargeError } from './errors.ts';
 
 export interface TranslateHints {
   /** The argument a StoreError INVALID_ARGUMENT is about (`cid`, `after`, `name`...). */
@@ -28,6 +29,9 @@ export function translate(error: unknown, hints: TranslateHints = {}): unknown {
         const cause = (error as { cause?: unknown }).cause;
         return new InvalidFileError(error.message, cause instanceof TensorFormatError ? cause.code : null, { cause });
       }
+      case 'IO':
+        // The object changed on disk (or cannot be read): the server's fault, said plainly, without its paths.
+        return new StoreUnavailableError(withoutPaths(error.message), { cause: error });
       case 'NO_SPACE':
         // The server's disk, not the request: still say so plainly (the message names no path), as a top-level
         // error with its own code rather than a masked "Unexpected error".
@@ -42,7 +46,23 @@ export function translate(error: unknown, hints: TranslateHints = {}): unknown {
     return new InvalidSliceError(error.message, hints.spec ?? '');
   }
   if (error instanceof TensorFormatError) return new InvalidFileError(error.message, error.code, { cause: error });
+  if (isMmapIoError(error)) {
+    // A guarded copy out of a mapping whose file shrank under it (the store's reader says so as StoreError IO;
+    // this is for one that reaches here unwrapped). An object's file name is its CID.
+    const object = typeof error.path === 'string' ? ` ${basename(error.path)}` : '';
+    return new StoreUnavailableError(`the object${object} changed on disk while it was being read; run ipfrs verify`, { cause: error });
+  }
   return error;
+}
+
+/** MmapError IO_ERROR, by its name: the schema's code loads nothing of src/mmap (tests/graphql-schema.test.ts). */
+function isMmapIoError(error: unknown): error is Error & { path?: unknown } {
+  return error instanceof Error && error.name === 'MmapError' && (error as { code?: unknown }).code === 'IO_ERROR';
+}
+
+/** Absolute paths in a message cut to their last component (for an object, its CID): no folder layout leaks. */
+function withoutPaths(message: string): string {
+  return message.replace(/(?<=^|[\s'"(])\/(?:[^\s'"/)]+\/)*([^\s'"/)]*)/g, '$1');
 }
 
 /** Runs `fn`, rethrowing what it throws translated. */

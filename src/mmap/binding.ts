@@ -20,6 +20,8 @@ export interface NativeMmap {
   view(handle: FileHandle, offset: number, length: number): Buffer;
   /** One new Buffer holding the [start, end) pairs of `ranges` one after another; every range checked. */
   gather(handle: FileHandle, ranges: Float64Array): Buffer;
+  /** A new (not external) Buffer holding a copy of [start, end); IO_ERROR if the file shrank under the mapping. */
+  copy(handle: FileHandle, start: number, end: number): Buffer;
   advise(handle: FileHandle, flags: number): void;
   adviseAsync(handle: FileHandle, flags: number): Promise<void>;
   /** Drops the handle's reference (views keep theirs); false if it was closed already. */

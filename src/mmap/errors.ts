@@ -1,7 +1,8 @@
 // MmapError: the one error class of the mmap layer. Defined here and registered with the addon (binding.ts), so
 // errors raised in C++ are instances of it, with a code and a JS stack.
 
-export const MMAP_ERROR_CODES = ['FILE_NOT_FOUND', 'NOT_A_FILE', 'PERMISSION_DENIED', 'INVALID_RANGE', 'MMAP_FAILED', 'CLOSED'] as const;
+// IO_ERROR: a copy out of the mapping (gather, copy) faulted because the file shrank under it since it was mapped.
+export const MMAP_ERROR_CODES = ['FILE_NOT_FOUND', 'NOT_A_FILE', 'PERMISSION_DENIED', 'INVALID_RANGE', 'MMAP_FAILED', 'CLOSED', 'IO_ERROR'] as const;
 export type MmapErrorCode = (typeof MMAP_ERROR_CODES)[number];
 
 export interface MmapErrorDetails {

@@ -115,11 +115,22 @@ export class MmapFile {
 
   /**
    * One new Buffer holding the ranges one after another (a strided slice's bytes), copied in C++, which checks
-   * every range (INVALID_RANGE). Pairs or a flat Float64Array of absolute offsets.
+   * every range (INVALID_RANGE). Pairs or a flat Float64Array of absolute offsets. Guarded like copy().
    */
   gather(ranges: ByteRanges): Buffer {
     const handle = this.#open();
     return native.gather(handle, ranges instanceof Float64Array ? ranges : this.#flatten(ranges));
+  }
+
+  /**
+   * [start, end) copied into a new Buffer of its own (not a view), validated as range(). For readers that touch
+   * the bytes in JS (base64, decoding): the copy is made in C++ under a SIGBUS guard, so a file truncated under
+   * the mapping meanwhile gives MmapError IO_ERROR, where reading a view's lost pages kills the process.
+   */
+  copy(start: number, end: number): Buffer {
+    const handle = this.#open();
+    if (!isRange(start, end, this.size)) throw invalidRange(this.path, this.size, start, end);
+    return native.copy(handle, start, end);
   }
 
   /**

@@ -2,7 +2,7 @@
 import { CONTENT_TYPE_RAW } from '../../http/headers.ts';
 import { builder } from '../builder.ts';
 import { downloadLink, inlineCost, inlineLimit, type InlineBytesRecord } from '../delivery.ts';
-import { InvalidArgumentError, InvalidRangeError, NotFoundError, TooLargeError } from '../errors.ts';
+import { InvalidArgumentError, InvalidRangeError, NotFoundError, StoreUnavailableError, TooLargeError } from '../errors.ts';
 import { guard } from '../translate.ts';
 import { DownloadLink } from './download-link.ts';
 import { TensorFileRef } from './refs.ts';
@@ -19,7 +19,7 @@ const InlineBytes = builder.objectRef<InlineBytesRecord>('InlineBytes').implemen
 });
 
 const RangeResult = builder.errorUnion('RangeResult', {
-  types: [InlineBytes, DownloadLink, InvalidRangeError, TooLargeError, InvalidArgumentError, NotFoundError],
+  types: [InlineBytes, DownloadLink, InvalidRangeError, TooLargeError, InvalidArgumentError, NotFoundError, StoreUnavailableError],
   omitDefaultTypes: true,
 });
 

@@ -8,6 +8,7 @@ import {
   InvalidRangeError,
   InvalidSliceError,
   NotFoundError,
+  StoreUnavailableError,
   TooLargeError,
   type ErrorCode,
 } from '../errors.ts';
@@ -23,6 +24,7 @@ export const ErrorCodeEnum = builder.enumType('ErrorCode', {
     UNAUTHENTICATED: { description: 'The field needs a scope and no valid bearer token was sent.' },
     INVALID_FILE: { description: 'The uploaded file is not a valid safetensors, .npy or declared raw file.' },
     INVALID_ARGUMENT: { description: 'An argument is malformed or out of range.' },
+    STORE_ERROR: { description: 'The server\'s copy of the object changed on disk or cannot be read: not the request\'s fault; retrying will not help until an operator runs `ipfrs verify`.' },
   } satisfies Record<ErrorCode, unknown>,
 });
 
@@ -85,4 +87,12 @@ builder.objectType(InvalidArgumentError, {
   interfaces: [ErrorInterface],
   description: 'An argument is malformed or out of range (a cursor, an expiry, a dtype without a shape).',
   fields: (t) => ({ argument: t.exposeString('argument') }),
+});
+
+builder.objectType(StoreUnavailableError, {
+  name: 'StoreUnavailableError',
+  interfaces: [ErrorInterface],
+  description:
+    'The server cannot read the object: its file changed on disk behind the store\'s back (truncated, rewritten) ' +
+    'or is unreadable. A server-side fault (the download route answers 500 STORE_ERROR for the same object).',
 });

@@ -8,7 +8,7 @@ import { decodeValues } from '../../tensor/values.ts';
 import type { TensorRecord } from '../../store/types.ts';
 import { builder } from '../builder.ts';
 import { downloadLink, expiresIn, inlineCost, inlineLimit, type InlineSliceRecord } from '../delivery.ts';
-import { InvalidArgumentError, InvalidSliceError, NotFoundError, TooLargeError } from '../errors.ts';
+import { InvalidArgumentError, InvalidSliceError, NotFoundError, StoreUnavailableError, TooLargeError } from '../errors.ts';
 import { guard } from '../translate.ts';
 import { DownloadLink } from './download-link.ts';
 import { DTypeEnum } from './tensor.ts';
@@ -50,7 +50,7 @@ const InlineSlice = builder.objectRef<InlineSliceRecord>('InlineSlice').implemen
 });
 
 const SliceResult = builder.errorUnion('SliceResult', {
-  types: [InlineSlice, DownloadLink, InvalidSliceError, TooLargeError, InvalidArgumentError, NotFoundError],
+  types: [InlineSlice, DownloadLink, InvalidSliceError, TooLargeError, InvalidArgumentError, NotFoundError, StoreUnavailableError],
   omitDefaultTypes: true,
 });
 
