@@ -1,0 +1,195 @@
+// Starts and stops the servers under test, each in its own process on 127.0.0.1: the ipfrs server, nginx in two
+// configurations, a plain Node createReadStream server and graphql-yoga's hello world.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sleep } from './stats.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface RunningServer {
+  name: string;
+  url: string;
+  port: number;
+  /** The process that serves (nginx: the master; its one worker is a child of it). */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const running = new Set<RunningServer>();
+
+/** For the runner's finally and signal handlers: nothing this bench started outlives it. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop()));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+interface SpawnSpec {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  /** Polled until it answers at all (any status). */
+  readyPath: string;
+  logDir: string;
+  env?: NodeJS.ProcessEnv;
+  stopSignal?: NodeJS.Signals;
+}
+
+/** Output goes to a log file, never to a pipe nobody drains (a full pipe would stall the server). */
+async function spawnServer(spec: SpawnSpec): Promise<RunningServer> {
+  mkdirSync(spec.logDir, { recursive: true });
+  const logPath = join(spec.logDir, `${spec.name}.log`);
+  const log = openSync(logPath, 'a');
+  const child: ChildProcess = spawn(spec.command, spec.args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, ...spec.env },
+  });
+  closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${spec.port}`;
+  const server: RunningServer = {
+    name: spec.name,
+    url,
+    port: spec.port,
+    pid: child.pid ?? -1,
+    async stop() {
+      running.delete(server);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(spec.stopSignal ?? 'SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+  running.add(server);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      running.delete(server);
+      throw new Error(`${spec.name} exited at start (${child.exitCode ?? child.signalCode}); see ${logPath}`);
+    }
+    try {
+      await fetch(`${url}${spec.readyPath}`, { method: 'HEAD', signal: AbortSignal.timeout(2000) });
+      return server;
+    } catch {
+      if (Date.now() > deadline) {
+        await server.stop();
+        throw new Error(`${spec.name} did not answer on ${url} within 60 s; see ${logPath}`);
+      }
+      await sleep(50);
+    }
+  }
+}
+
+export interface NginxConfig {
+  sendfile: boolean;
+  /** e.g. '2 1m' (the best config measured here). */
+  outputBuffers?: string;
+}
+
+export async function startNginx(binary: string, name: string, root: string, config: NginxConfig, tmpDir: string): Promise<RunningServer> {
+  const prefix = join(tmpDir, name);
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  const port = await freePort();
+  // `user root`: workers otherwise run as www-data and may not read the store. Only when we are root, as nginx
+  // ignores the directive (with a warning) otherwise.
+  const userLine = process.getuid?.() === 0 ? 'user root;' : '';
+  const conf = `
+${userLine}
+worker_processes 1;
+daemon off;
+master_process on;
+pid ${join(prefix, 'nginx.pid')};
+error_log ${join(prefix, 'logs', 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  types { }
+  default_type application/octet-stream;
+  sendfile ${config.sendfile ? 'on' : 'off'};
+  ${config.outputBuffers ? `output_buffers ${config.outputBuffers};` : ''}
+  keepalive_requests 100000000;
+  client_body_temp_path ${join(prefix, 'body')};
+  proxy_temp_path ${join(prefix, 'proxy')};
+  fastcgi_temp_path ${join(prefix, 'fastcgi')};
+  uwsgi_temp_path ${join(prefix, 'uwsgi')};
+  scgi_temp_path ${join(prefix, 'scgi')};
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+  }
+}
+`;
+  const confPath = join(prefix, 'nginx.conf');
+  writeFileSync(confPath, conf);
+  return spawnServer({
+    name,
+    command: binary,
+    args: ['-p', prefix, '-c', confPath],
+    port,
+    readyPath: '/',
+    logDir: join(tmpDir, 'logs'),
+    stopSignal: 'SIGTERM',
+  });
+}
+
+function tsxArgs(script: string, args: string[]): string[] {
+  return ['--import', 'tsx', script, ...args];
+}
+
+/** The plain Node file server (bench/servers/read-stream.ts) over `root`; files are at `/<name>`. */
+export async function startReadStream(root: string, tmpDir: string): Promise<RunningServer> {
+  const port = await freePort();
+  return spawnServer({
+    name: 'node-read-stream',
+    command: process.execPath,
+    args: tsxArgs(join(REPO_ROOT, 'bench/servers/read-stream.ts'), [root, String(port)]),
+    port,
+    readyPath: '/',
+    logDir: join(tmpDir, 'logs'),
+  });
+}
+
+export async function startYogaHello(tmpDir: string): Promise<RunningServer> {
+  const port = await freePort();
+  return spawnServer({
+    name: 'yoga-hello',
+    command: process.execPath,
+    args: tsxArgs(join(REPO_ROOT, 'bench/servers/yoga-hello.ts'), [String(port)]),
+    port,
+    readyPath: '/graphql',
+    logDir: join(tmpDir, 'logs'),
+  });
+}
+
+/**
+ * `ipfrs serve --public` on a store: downloads without signatures, as a public gateway serves them. With
+ * `profileDir`, node writes a CPU profile there when the server exits (bench --profile).
+ */
+export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', profileDir?: string): Promise<RunningServer> {
+  const port = await freePort();
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  return spawnServer({
+    name,
+    command: process.execPath,
+    args: [...profile, ...tsxArgs(join(REPO_ROOT, 'src/cli.ts'), ['serve', '--store', store, '--host', '127.0.0.1', '--port', String(port), '--public'])],
+    port,
+    readyPath: '/healthz',
+    logDir: join(tmpDir, 'logs'),
+  });
+}
