@@ -1,9 +1,11 @@
 // The Pothos builder: plugins, scalars and defaults. It defines no object types; schema/<type>.ts do.
 import SchemaBuilder from '@pothos/core';
-import ComplexityPlugin from '@pothos/plugin-complexity';
+import '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import MemoComplexityPlugin from './memo-complexity.ts';
+import SyncNodeIdPlugin from './sync-node-id.ts';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars';
 import { isStoreCid } from '../http/paths.ts';
@@ -38,8 +40,10 @@ export interface SchemaTypes {
 
 export const builder = new SchemaBuilder<SchemaTypes>({
   // Order matters: the errors plugin wraps outside scope-auth so that a refusal on a field with a result union
-  // comes back as a typed ForbiddenError member; relay decodes global ids before the others see them.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, ComplexityPlugin],
+  // comes back as a typed ForbiddenError member; relay decodes global ids before the others see them. SyncNodeId
+  // is last so that its resolver is the innermost (every other plugin still wraps it). MemoComplexity is the
+  // complexity plugin (same options, limits and errors) remembering each operation's cost.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, MemoComplexityPlugin, SyncNodeIdPlugin],
   defaultFieldNullability: false,
   errors: {
     // Only the classes a field lists become typed results: anything else is unexpected, masked and logged.

@@ -12,9 +12,13 @@ export const DEFAULT_MAX_TOKENS = 5000;
 
 export function useMaxTokens(options: MaxTokensOptions = {}): Plugin {
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+  const limitedParse: typeof parse = (source, parseOptions) => parse(source, { ...parseOptions, maxTokens });
   return {
+    // Only documents yoga has not parsed before reach this parser: its parser cache (a plugin after this one) sets
+    // the cached document, and then no parse function runs. So the limit holds for every new document, for free
+    // on repeated ones.
     onParse({ setParseFn }) {
-      setParseFn((source, parseOptions) => parse(source, { ...parseOptions, maxTokens }));
+      setParseFn(limitedParse);
     },
   };
 }

@@ -23,6 +23,21 @@ CREATE INDEX IF NOT EXISTS tensors_by_file ON tensors (cid, name);
 CREATE INDEX IF NOT EXISTS tensors_by_dtype ON tensors (dtype, name, cid);
 `;
 
+// Lookups read through the result cache (see TensorIndex.rows).
+const GET_FILE = 'SELECT * FROM files WHERE cid = ?';
+const GET_TENSOR = 'SELECT * FROM tensors WHERE cid = ? AND name = ?';
+const TENSORS_OF = 'SELECT * FROM tensors WHERE cid = ? ORDER BY byte_offset, name';
+
+/** Bounds of the result cache: distinct queries, and rows over all of them (a row is well under 1 KiB). */
+const MAX_CACHED_RESULTS = 512;
+const MAX_CACHED_ROWS = 20_000;
+
+/** Rows as SQLite returned them (shared by every hit: never handed out, only read), and their page's cursors. */
+interface CachedResult {
+  readonly rows: readonly unknown[];
+  cursors?: string[];
+}
+
 interface FileRow { cid: string; size: number; format: string; metadata: string | null; tensor_count: number; added_at: number; source_name: string | null }
 interface TensorRow {
   name: string; cid: string; dtype: string; shape: string; strides: string; element_count: number;
@@ -33,9 +48,17 @@ export class TensorIndex {
   private readonly db: DB;
   private readonly cache = new Map<string, Statement>();
   private readonly statements: {
-    insertFile: Statement; insertTensor: Statement; deleteFile: Statement; getFile: Statement;
-    getTensor: Statement; tensorsOf: Statement; allCids: Statement; fileCount: Statement;
+    insertFile: Statement; insertTensor: Statement; deleteFile: Statement; allCids: Statement; fileCount: Statement;
+    dataVersion: Statement;
   };
+  /**
+   * Results of lookups and paging queries since the index last changed. A page of 10 tensors costs ~50 us in
+   * SQLite (mostly building the row objects), a hit ~3 us (the data_version check). Our own writes clear it;
+   * another connection's commits (e.g. `ipfrs add` while serving) change PRAGMA data_version, which clears it too.
+   */
+  private readonly results = new Map<string, CachedResult>();
+  private cachedRows = 0;
+  private seenDataVersion = -1;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -51,16 +74,15 @@ export class TensorIndex {
         'INSERT INTO tensors VALUES (@name, @cid, @dtype, @shape, @strides, @element_count, @byte_offset, @byte_length, @little_endian, @fortran_order)',
       ),
       deleteFile: this.db.prepare('DELETE FROM files WHERE cid = ?'),
-      getFile: this.db.prepare('SELECT * FROM files WHERE cid = ?'),
-      getTensor: this.db.prepare('SELECT * FROM tensors WHERE cid = ? AND name = ?'),
-      tensorsOf: this.db.prepare('SELECT * FROM tensors WHERE cid = ? ORDER BY byte_offset, name'),
       allCids: this.db.prepare('SELECT cid FROM files').pluck(),
       fileCount: this.db.prepare('SELECT count(*) FROM files').pluck(),
+      dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
     };
   }
 
   /** Adds a file and all its tensors in one transaction: either all rows exist or none. */
   insert(file: FileRecord, tensors: readonly TensorRecord[]): boolean {
+    this.forgetResults();
     return this.db.transaction(() => {
       const inserted = this.statements.insertFile.run(fileToRow(file)).changes === 1;
       if (inserted) for (const tensor of tensors) this.statements.insertTensor.run(tensorToRow(tensor));
@@ -70,6 +92,7 @@ export class TensorIndex {
 
   /** Bulk variant for rebuilds and benchmarks: one transaction over many files. */
   insertMany(entries: Iterable<{ file: FileRecord; tensors: readonly TensorRecord[] }>): number {
+    this.forgetResults();
     return this.db.transaction(() => {
       let count = 0;
       for (const { file, tensors } of entries) if (this.insert(file, tensors)) count++;
@@ -78,21 +101,22 @@ export class TensorIndex {
   }
 
   delete(cid: string): boolean {
+    this.forgetResults();
     return this.statements.deleteFile.run(cid).changes === 1;
   }
 
   getFile(cid: string): FileRecord | null {
-    const row = this.statements.getFile.get(cid) as FileRow | undefined;
+    const row = this.rows(GET_FILE, [cid]).rows[0] as FileRow | undefined;
     return row ? rowToFile(row) : null;
   }
 
   getTensor(cid: string, name: string): TensorRecord | null {
-    const row = this.statements.getTensor.get(cid, name) as TensorRow | undefined;
+    const row = this.rows(GET_TENSOR, [cid, name]).rows[0] as TensorRow | undefined;
     return row ? rowToTensor(row) : null;
   }
 
   tensorsOf(cid: string): TensorRecord[] {
-    return (this.statements.tensorsOf.all(cid) as TensorRow[]).map(rowToTensor);
+    return (this.rows(TENSORS_OF, [cid]).rows as readonly TensorRow[]).map(rowToTensor);
   }
 
   allCids(): string[] {
@@ -111,11 +135,13 @@ export class TensorIndex {
       where = 'WHERE (added_at, cid) > (?, ?)';
       params.push(addedAt, cid);
     }
-    const rows = this.prepared(`SELECT * FROM files ${where} ORDER BY added_at, cid LIMIT ?`).all(...params, first + 1) as FileRow[];
+    const page = this.rows(`SELECT * FROM files ${where} ORDER BY added_at, cid LIMIT ?`, [...params, first + 1]);
+    const rows = page.rows as readonly FileRow[];
     const items = rows.slice(0, first).map(rowToFile);
+    page.cursors ??= items.map((f) => encodeCursor([f.addedAt, f.cid]));
     return {
       items,
-      cursors: items.map((f) => encodeCursor([f.addedAt, f.cid])),
+      cursors: page.cursors.slice(),
       hasNextPage: rows.length > first,
       hasPreviousPage: Boolean(after),
       totalCount: () => this.fileCount(),
@@ -151,15 +177,51 @@ export class TensorIndex {
       params.push(name, cid);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = this.prepared(`SELECT * FROM tensors ${where} ORDER BY name, cid LIMIT ?`).all(...params, first + 1) as TensorRow[];
+    const page = this.rows(`SELECT * FROM tensors ${where} ORDER BY name, cid LIMIT ?`, [...params, first + 1]);
+    const rows = page.rows as readonly TensorRow[];
     const items = rows.slice(0, first).map(rowToTensor);
+    page.cursors ??= items.map((t) => encodeCursor([t.name, t.cid]));
     return {
       items,
-      cursors: items.map((t) => encodeCursor([t.name, t.cid])),
+      cursors: page.cursors.slice(),
       hasNextPage: rows.length > first,
       hasPreviousPage: Boolean(after),
-      totalCount: () => this.prepared(`SELECT count(*) FROM tensors ${filterWhere}`).pluck().get(...filterParams) as number,
+      totalCount: () => (this.rows(`SELECT count(*) AS n FROM tensors ${filterWhere}`, filterParams).rows[0] as { n: number }).n,
     };
+  }
+
+  /** The rows of a read-only query, from the result cache when the index has not changed since. */
+  private rows(sql: string, params: unknown[]): CachedResult {
+    const version = this.statements.dataVersion.get() as number;
+    if (version !== this.seenDataVersion) {
+      this.forgetResults();
+      this.seenDataVersion = version;
+    }
+    const key = `${sql}\0${JSON.stringify(params)}`;
+    let result = this.results.get(key);
+    if (!result) {
+      result = { rows: this.prepared(sql).all(...params) };
+      this.remember(key, result);
+    }
+    return result;
+  }
+
+  private remember(key: string, result: CachedResult): void {
+    const size = result.rows.length + 1;
+    if (size > MAX_CACHED_ROWS) return;
+    // Oldest first (Map keeps insertion order) until the new entry fits.
+    for (const [oldKey, old] of this.results) {
+      if (this.results.size < MAX_CACHED_RESULTS && this.cachedRows + size <= MAX_CACHED_ROWS) break;
+      this.results.delete(oldKey);
+      this.cachedRows -= old.rows.length + 1;
+    }
+    this.results.set(key, result);
+    this.cachedRows += size;
+  }
+
+  private forgetResults(): void {
+    this.results.clear();
+    this.cachedRows = 0;
   }
 
   /** Paging builds a handful of distinct statements; preparing each once keeps a page well under a millisecond. */
