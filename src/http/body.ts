@@ -61,3 +61,24 @@ export function* bodyViews(opener: ObjectOpener, pieces: readonly Piece[], start
     offset += length;
   }
 }
+
+/**
+ * The one view bodyViews would yield for [start, end) when that lies within a single piece and segment (a single
+ * range, the common request), made without a generator; null otherwise (also for an empty or invalid range:
+ * bodyViews says what is wrong with it).
+ */
+export function singleView(opener: ObjectOpener, pieces: readonly Piece[], start: number, end: number, file: MmapFile | null = null): Uint8Array | null {
+  if (!(start < end && end - start <= SEGMENT_BYTES && start >= 0)) return null;
+  let offset = 0;
+  for (const piece of pieces) {
+    const length = pieceLength(piece);
+    if (start < offset + length) {
+      if (end > offset + length) return null;
+      if (piece instanceof Uint8Array) return piece.subarray(start - offset, end - offset);
+      if (file === null || file.closed || !file.path.endsWith(`/${piece.cid}`)) file = opener.open(piece.cid);
+      return file.range(piece.start + (start - offset), piece.start + (end - offset));
+    }
+    offset += length;
+  }
+  return null;
+}

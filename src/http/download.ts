@@ -10,7 +10,6 @@
 // included for format=npy), never within the file it lives in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants as bufferConstants } from 'node:buffer';
-import { statSync } from 'node:fs';
 import type { MmapFile } from '../mmap/index.ts';
 import { dtypeSize, numpyDescr } from '../tensor/dtype.ts';
 import { SliceSpecError } from '../tensor/errors.ts';
@@ -20,24 +19,27 @@ import type { TensorReader } from '../store/tensor-reader.ts';
 import type { FileRecord, TensorRecord } from '../store/types.ts';
 import type { Logger } from '../server/logger.ts';
 import type { Metrics } from '../server/metrics.ts';
-import { evaluatePreconditions } from './conditional.ts';
+import { evaluatePreconditions, type Precondition } from './conditional.ts';
 import {
   contentTypeFor,
   corsHeaders,
   corsPreflightHeaders,
   defaultFilename,
   etagFor,
-  responseHeaders,
+  representationHeaders,
+  responseHeaderList,
   type CachePolicy,
+  type HeaderList,
   type HeaderMap,
   type Representation,
 } from './headers.ts';
 import { planMultipart } from './multipart.ts';
 import { parseDownloadPath, parseDownloadQuery, splitRequestTarget, type DownloadQuery, type DownloadTarget } from './paths.ts';
-import { bodyLength, bodyViews, type Piece } from './body.ts';
+import { bodyLength, bodyViews, singleView, type Piece } from './body.ts';
 import { BoundedMap } from './memo.ts';
+import { OpenedObjects } from './opened-objects.ts';
 import { DEFAULT_MAX_RANGES, parseRange, type ByteRange } from './range.ts';
-import { sendViews } from './send.ts';
+import { DEFAULT_CHUNK_BYTES, sendViews, type SendOptions } from './send.ts';
 import { DEFAULT_CLOCK_SKEW, verifyRequest, type KeyRing, type VerifyFailure } from './sign.ts';
 
 /** What the route reads: the store's index (TensorStore fits). */
@@ -64,7 +66,11 @@ export interface DownloadOptions {
   now?: () => number;
 }
 
-export type DownloadHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** Answers synchronously when it can (a small body goes out with one end()); a promise while a larger one is sent. */
+export type DownloadHandler = ((req: IncomingMessage, res: ServerResponse) => Promise<void> | void) & {
+  /** Closes the descriptors the route holds (opened-objects.ts). */
+  close(): void;
+};
 
 /** A refusal with its HTTP status; `code` is a stable word for clients, `message` says what to do. */
 class Refusal extends Error {
@@ -80,12 +86,21 @@ class Refusal extends Error {
   }
 }
 
+/**
+ * What a parsed target resolves to in the store. Index records are immutable for a CID, so this is kept with the
+ * parsed target and reused by later requests for the same URL (reusable), except for a strided slice, whose plan
+ * can be large; the object itself is opened (and so checked on disk) by every request.
+ */
 interface Resolved {
+  /** The representation, with the public Cache-Control policy (a signed link's depends on the link and the clock). */
   rep: Representation;
-  /** The object, mapped while resolving (which also turns an object missing from disk into a 404). */
-  file: MmapFile;
+  /** representationHeaders(rep), made once. */
+  fixed: readonly string[];
+  /** The object the body is read from. */
+  cid: string;
   /** The body's pieces. May do work (a strided slice's gather), so it runs only when bytes are sent. */
   pieces(): Piece[];
+  reusable: boolean;
 }
 
 const FORBIDDEN: Record<VerifyFailure, string> = {
@@ -107,6 +122,8 @@ interface ParsedTarget {
   target: DownloadTarget;
   query: DownloadQuery;
   signed: { kid: string; key: Buffer; expiresAt: number } | null;
+  /** Its resolution, once made by a request that got that far (see Resolved). */
+  resolved: Resolved | null;
 }
 
 const MEMO_ENTRIES = 4096;
@@ -122,23 +139,17 @@ export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
   const tensors = new BoundedMap<string, TensorRecord>(MEMO_ENTRIES);
   // reader.open looks the object up in the index and stats it (with the CID checks, tens of microseconds on these
   // VMs: most of a small range request). The index part cannot change for a CID that stays in the store, so the
-  // route keeps the mapped file it returned and, on later requests, only stats the object again: a removed,
-  // truncated, grown or replaced-by-another-size object then goes through reader.open at once (a clear 404 or 500,
-  // and out of the cache). The full check still runs at least once a second per object.
-  const opened = new BoundedMap<string, { file: MmapFile; checkedAt: number }>(MEMO_ENTRIES);
+  // route keeps the mapped file it returned and, on later requests, only checks that nothing happened to it since
+  // (opened-objects.ts): a removed, truncated, grown or replaced object then goes through reader.open at once (a
+  // clear 404 or 500, and out of the cache). The full check still runs at least once a second per object.
+  const opened = new OpenedObjects({
+    entries: MEMO_ENTRIES,
+    recheckMs: RECHECK_MS,
+    open: (cid) => options.reader.open(cid),
+    cached: (file) => options.reader.cache.getOrCreate(file.path) === file,
+  });
   const lookups: Lookups = {
-    open(cid) {
-      const at = Date.now();
-      const memo = opened.get(cid);
-      if (memo !== undefined && at - memo.checkedAt < RECHECK_MS && !memo.file.closed) {
-        const onDisk = statSync(memo.file.path, { throwIfNoEntry: false });
-        if (onDisk !== undefined && onDisk.size === memo.file.size && options.reader.cache.getOrCreate(memo.file.path) === memo.file) return memo.file;
-      }
-      opened.delete(cid);
-      const file = options.reader.open(cid);
-      opened.set(cid, { file, checkedAt: at });
-      return file;
-    },
+    open: (cid) => opened.open(cid),
     file(cid) {
       let record = records.get(cid);
       if (record === undefined) {
@@ -182,12 +193,29 @@ export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
       if (!verdict.ok) throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
       signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
     }
-    const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, signed };
+    const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, signed, resolved: null };
     targets.set(url, parsed);
     return parsed;
   };
 
-  return async function download(req, res) {
+  const onBytes = (n: number): void => options.metrics?.addBytes(n);
+  const sendOptions: SendOptions = { chunkBytes: options.chunkBytes, depth: options.depth, onBytes };
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const rangeOptions = { maxRanges };
+
+  /** Sends a body larger than one write, or made of several views; any failure on the way cuts the connection. */
+  const sendBody = (req: IncomingMessage, res: ServerResponse, views: Iterable<Uint8Array>): Promise<void> =>
+    sendViews(res, views, sendOptions).then(
+      (whole) => {
+        if (!whole) options.logger?.debug('download: client went away', { url: loggable(req.url) });
+      },
+      (error: unknown) => failedWhileSending(error, req, res, options.logger),
+    );
+
+  // The common request (a single range, or none, of a URL seen before) runs synchronously to one res.end(view):
+  // no promise, generator or closure per request; the path, signature, index records and the headers that do not
+  // depend on the range are all reused from the memos.
+  const download = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
     let sending = false;
     try {
       const method = req.method ?? 'GET';
@@ -196,60 +224,58 @@ export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
         throw new Refusal(405, 'METHOD_NOT_ALLOWED', `${method} is not served here: use GET or HEAD`, { Allow: 'GET, HEAD, OPTIONS' });
       }
       const parsed = parse(req.url ?? '');
-      const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : { kind: 'public' };
-      const resolved =
-        parsed.target.kind === 'blob'
-          ? resolveBlob(parsed.target.cid, options, lookups, cache)
-          : resolveTensor(parsed.target, parsed.query, options, lookups, cache);
-      const { rep } = resolved;
+      const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : PUBLIC_CACHE;
+      let resolved = parsed.resolved;
+      let file: MmapFile;
+      if (resolved === null) {
+        const fresh = parsed.target.kind === 'blob' ? resolveBlob(parsed.target.cid, lookups) : resolveTensor(parsed.target, parsed.query, options, lookups);
+        resolved = fresh.resolved;
+        file = fresh.file;
+        if (resolved.reusable) parsed.resolved = resolved;
+      } else {
+        file = lookups.open(resolved.cid);
+      }
+      const rep = cache === PUBLIC_CACHE ? resolved.rep : withCache(resolved.rep, cache);
 
-      const pre = evaluatePreconditions(
-        { ifMatch: header(req, 'if-match'), ifNoneMatch: header(req, 'if-none-match'), ifRange: header(req, 'if-range') },
-        rep.etag,
-      );
+      const headers = requestHeaders(req.rawHeaders);
+      const pre =
+        headers.ifMatch === undefined && headers.ifNoneMatch === undefined && headers.ifRange === undefined
+          ? NO_PRECONDITIONS
+          : evaluatePreconditions(headers, rep.etag);
       if (pre.kind === 'precondition-failed') throw new Refusal(412, 'PRECONDITION_FAILED', `If-Match does not name ${rep.etag}`);
-      if (pre.kind === 'not-modified') return void respond(res, 304, responseHeaders(rep, { status: 304 }));
+      if (pre.kind === 'not-modified') return void respond(res, 304, responseHeaderList(rep, { status: 304 }));
 
-      // nginx reads the first of repeated Range headers; Node would join them with ", ".
-      const rangeHeader = pre.honourRange ? firstHeader(req, 'range') : undefined;
-      const answer = parseRange(rangeHeader, rep.length, { maxRanges });
+      const rangeHeader = pre.honourRange ? headers.range : undefined;
+      const answer = parseRange(rangeHeader, rep.length, rangeOptions);
       if (answer.kind === 'unsatisfiable') {
         const body = Buffer.from(`${JSON.stringify({ error: 'RANGE_NOT_SATISFIABLE', message: `no range of ${JSON.stringify(rangeHeader)} falls within the ${rep.length} bytes` })}\n`);
-        const headers = { ...responseHeaders(rep, { status: 416 }), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(body.length) };
+        const headers = [...responseHeaderList(rep, { status: 416 }), 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(body.length)];
         return void respond(res, 416, headers, method === 'HEAD' ? null : body);
       }
 
       const head = method === 'HEAD';
-      const onBytes = (n: number) => options.metrics?.addBytes(n);
-      const views = (range: ByteRange) => bodyViews(options.reader, resolved.pieces(), range.start, range.end, resolved.file);
-      if (answer.kind === 'full') {
-        res.writeHead(200, responseHeaders(rep, { status: 200 }));
+      if (answer.kind === 'full' || answer.ranges.length === 1) {
+        const range = answer.kind === 'full' ? { start: 0, end: rep.length } : answer.ranges[0]!;
+        res.writeHead(answer.kind === 'full' ? 200 : 206, responseHeaderList(rep, answer.kind === 'full' ? { status: 200 } : { status: 206, range }, resolved.fixed));
         if (head) return void res.end();
         sending = true;
-        await finish(sendViews(res, views({ start: 0, end: rep.length }), { chunkBytes: options.chunkBytes, depth: options.depth, onBytes }), req, options.logger);
-        return;
-      }
-      if (answer.ranges.length === 1) {
-        const range = answer.ranges[0]!;
-        res.writeHead(206, responseHeaders(rep, { status: 206, range }));
-        if (head) return void res.end();
-        sending = true;
-        await finish(sendViews(res, views(range), { chunkBytes: options.chunkBytes, depth: options.depth, onBytes }), req, options.logger);
-        return;
+        const pieces = resolved.pieces();
+        const view = singleView(options.reader, pieces, range.start, range.end, file);
+        if (view !== null && view.byteLength <= chunkBytes) {
+          onBytes(view.byteLength);
+          res.end(view);
+          return;
+        }
+        return sendBody(req, res, view !== null ? [view] : bodyViews(options.reader, pieces, range.start, range.end, file));
       }
       const plan = planMultipart(answer.ranges, rep.length, rep.contentType);
-      res.writeHead(206, responseHeaders(rep, { status: 206, multipart: { contentType: plan.contentType, contentLength: plan.contentLength } }));
+      res.writeHead(206, responseHeaderList(rep, { status: 206, multipart: { contentType: plan.contentType, contentLength: plan.contentLength } }, resolved.fixed));
       if (head) return void res.end();
       sending = true;
       const pieces = resolved.pieces();
-      await finish(sendViews(res, multipartViews(plan, (range) => bodyViews(options.reader, pieces, range.start, range.end, resolved.file)), { chunkBytes: options.chunkBytes, depth: options.depth, onBytes }), req, options.logger);
+      return sendBody(req, res, multipartViews(plan, (range) => bodyViews(options.reader, pieces, range.start, range.end, file)));
     } catch (error) {
-      if (sending || res.headersSent) {
-        // Too late for a status: cut the connection so the client sees a short body, never a silently wrong one.
-        options.logger?.error('download: failed while sending', { error, url: loggable(req.url) });
-        res.destroy();
-        return;
-      }
+      if (sending || res.headersSent) return failedWhileSending(error, req, res, options.logger);
       const refusal = asRefusal(error);
       if (!refusal) {
         options.logger?.error('download: unexpected error', { error, url: loggable(req.url) });
@@ -259,6 +285,21 @@ export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
       sendError(res, req, refusal);
     }
   };
+  return Object.assign(download, { close: () => opened.close() });
+}
+
+const PUBLIC_CACHE: CachePolicy = { kind: 'public' };
+
+/** A representation with another cache policy: spelt out, since spreading an object costs microseconds here. */
+function withCache(rep: Representation, cache: CachePolicy): Representation {
+  return { etag: rep.etag, length: rep.length, contentType: rep.contentType, cache, filename: rep.filename, dtype: rep.dtype, shape: rep.shape };
+}
+const NO_PRECONDITIONS: Precondition = { kind: 'proceed', honourRange: true };
+
+/** Too late for a status: cut the connection so the client sees a short body, never a silently wrong one. */
+function failedWhileSending(error: unknown, req: IncomingMessage, res: ServerResponse, logger: Logger | undefined): void {
+  logger?.error('download: failed while sending', { error, url: loggable(req.url) });
+  res.destroy();
 }
 
 /** Index lookups, memoised (see createDownloadRoute). */
@@ -269,7 +310,7 @@ interface Lookups {
   tensor(cid: string, name: string): TensorRecord | null;
 }
 
-function resolveBlob(cid: string, options: DownloadOptions, lookups: Lookups, cache: CachePolicy): Resolved {
+function resolveBlob(cid: string, lookups: Lookups): { resolved: Resolved; file: MmapFile } {
   const record = lookups.file(cid);
   if (!record) throw new Refusal(404, 'NOT_FOUND', `no file with CID ${cid}`);
   const file = lookups.open(cid);
@@ -279,11 +320,11 @@ function resolveBlob(cid: string, options: DownloadOptions, lookups: Lookups, ca
     etag: etagFor(target),
     length: file.size,
     contentType: contentTypeFor('raw'),
-    cache,
+    cache: PUBLIC_CACHE,
     filename: defaultFilename(target, query, record.format),
   };
   const pieces: Piece[] = [{ cid, start: 0, end: file.size }];
-  return { rep, file, pieces: () => pieces };
+  return { resolved: { rep, fixed: representationHeaders(rep), cid, pieces: () => pieces, reusable: true }, file };
 }
 
 /**
@@ -296,8 +337,7 @@ function resolveTensor(
   query: DownloadQuery,
   options: DownloadOptions,
   lookups: Lookups,
-  cache: CachePolicy,
-): Resolved {
+): { resolved: Resolved; file: MmapFile } {
   const tensor = lookups.tensor(target.cid, target.name);
   if (!tensor) {
     const file = lookups.file(target.cid);
@@ -310,6 +350,7 @@ function resolveTensor(
   let header: Buffer | null;
   let data: () => Piece[];
   let dataLength: number;
+  let strided = false;
   if (spec === '' || spec === '...' || spec === ':') {
     // The stored bytes as they are (column-major kept, and said so in the .npy header).
     shape = tensor.shape;
@@ -329,6 +370,7 @@ function resolveTensor(
       if (plan.byteLength > bufferConstants.MAX_LENGTH) {
         throw new Refusal(413, 'TOO_LARGE', `this strided slice is ${plan.byteLength} bytes, more than one gather can hold (${bufferConstants.MAX_LENGTH}): ask for it in parts (e.g. by rows)`);
       }
+      strided = true;
       data = () => [options.reader.sliceBytes(tensor, plan)];
     }
   }
@@ -336,20 +378,17 @@ function resolveTensor(
     etag: etagFor(target, query),
     length: (header?.byteLength ?? 0) + dataLength,
     contentType: contentTypeFor(query.format),
-    cache,
+    cache: PUBLIC_CACHE,
     filename: defaultFilename(target, query),
     dtype: tensor.dtype,
     shape,
   };
-  return {
-    rep,
-    file,
-    pieces: () => {
-      const pieces = header ? [header, ...data()] : data();
-      if (bodyLength(pieces) !== rep.length) throw new Error(`tensor body is ${bodyLength(pieces)} bytes, planned ${rep.length}`);
-      return pieces;
-    },
+  const pieces = (): Piece[] => {
+    const pieces = header ? [header, ...data()] : data();
+    if (bodyLength(pieces) !== rep.length) throw new Error(`tensor body is ${bodyLength(pieces)} bytes, planned ${rep.length}`);
+    return pieces;
   };
+  return { resolved: { rep, fixed: representationHeaders(rep), cid: tensor.cid, pieces, reusable: !strided }, file };
 }
 
 function npyDescr(tensor: TensorRecord): string {
@@ -365,10 +404,6 @@ function* multipartViews(plan: ReturnType<typeof planMultipart>, views: (range: 
     yield* views(part);
   }
   yield plan.tail;
-}
-
-async function finish(sent: Promise<boolean>, req: IncomingMessage, logger: Logger | undefined): Promise<void> {
-  if (!(await sent)) logger?.debug('download: client went away', { url: loggable(req.url) });
 }
 
 /** Expected failures of the layers below, as HTTP refusals; null for anything else (a bug: 500). */
@@ -415,23 +450,48 @@ function sendError(res: ServerResponse, req: IncomingMessage, refusal: Refusal):
   );
 }
 
-/** A header's value; repeats joined with ", " (for a list-valued header the same list; an If-Range never matches). */
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+/** The request headers the route reads. */
+interface RequestHeaders {
+  ifMatch: string | undefined;
+  ifNoneMatch: string | undefined;
+  ifRange: string | undefined;
+  range: string | undefined;
 }
 
-/** The first of possibly repeated headers, as sent (rawHeaders, not headersDistinct, which builds every header). */
-function firstHeader(req: IncomingMessage, lowerName: string): string | undefined {
-  const raw = req.rawHeaders;
+/**
+ * One pass over rawHeaders (req.headers would build an object of every header first, 1-2 us a request).
+ * If-Match, If-None-Match and If-Range: repeats joined with ", " as Node joins them (for a list-valued header the
+ * same list; an If-Range never matches). Range: the first one, as sent, as nginx reads repeated Range headers (Node
+ * would join them).
+ */
+function requestHeaders(raw: readonly string[]): RequestHeaders {
+  const found: RequestHeaders = { ifMatch: undefined, ifNoneMatch: undefined, ifRange: undefined, range: undefined };
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+    const value = raw[i + 1]!;
+    switch (name.length) {
+      case 5:
+        if (found.range === undefined && name.toLowerCase() === 'range') found.range = value;
+        break;
+      case 8: {
+        const lower = name.toLowerCase();
+        if (lower === 'if-match') found.ifMatch = joined(found.ifMatch, value);
+        else if (lower === 'if-range') found.ifRange = joined(found.ifRange, value);
+        break;
+      }
+      case 13:
+        if (name.toLowerCase() === 'if-none-match') found.ifNoneMatch = joined(found.ifNoneMatch, value);
+        break;
+    }
   }
-  return undefined;
+  return found;
 }
 
-function respond(res: ServerResponse, status: number, headers: HeaderMap, body: Buffer | null = null): void {
+function joined(before: string | undefined, value: string): string {
+  return before === undefined ? value : `${before}, ${value}`;
+}
+
+function respond(res: ServerResponse, status: number, headers: HeaderMap | HeaderList, body: Buffer | null = null): void {
   res.writeHead(status, headers);
   res.end(body ?? undefined);
 }

@@ -56,6 +56,7 @@ export const CONTENT_TYPE_NPY = 'application/x-npy';
 export const PUBLIC_MAX_AGE = 31536000;
 export const MAX_READABLE_ETAG = 200;
 export const EXPOSED_HEADERS = ['Content-Range', 'Content-Length', 'ETag', 'Accept-Ranges', 'X-Tensor-Dtype', 'X-Tensor-Shape', 'Content-Disposition'];
+const EXPOSED_HEADERS_VALUE = EXPOSED_HEADERS.join(', ');
 
 export function contentTypeFor(format: DownloadFormat): string {
   return format === 'npy' ? CONTENT_TYPE_NPY : CONTENT_TYPE_RAW;
@@ -104,7 +105,7 @@ export function cacheControl(policy: CachePolicy): string {
 }
 
 export function corsHeaders(): HeaderMap {
-  return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': EXPOSED_HEADERS.join(', ') };
+  return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': EXPOSED_HEADERS_VALUE };
 }
 
 /** For OPTIONS on a download path (answer 204). */
@@ -127,31 +128,52 @@ function toWellFormed(s: string): string {
   return s.replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
 }
 
-/** The headers of an answer; the route adds only Date (Node does) and, for 416, its message body's type and length. */
-export function responseHeaders(rep: Representation, answer: Answer): HeaderMap {
-  if (answer.status === 304) return { ETag: rep.etag, 'Cache-Control': cacheControl(rep.cache), ...corsHeaders() };
+/** Headers as a flat [name, value, name, value, ...] list, as res.writeHead takes them. */
+export type HeaderList = string[];
+
+/**
+ * The headers every 200 and 206 of a representation carries, whatever the range and the clock (so not
+ * Content-Type, Content-Length, Content-Range or Cache-Control), as a flat list: the route computes them once per
+ * representation.
+ */
+export function representationHeaders(rep: Omit<Representation, 'cache' | 'length' | 'contentType'>): readonly string[] {
+  // Content-Disposition comes before the Content-Length the answer adds: past a Content-Length, Node re-encodes a
+  // Content-Disposition value through a latin1 Buffer (about 3 us a response). Ours is always plain ASCII
+  // (contentDisposition), so the bytes on the wire are the same either way.
+  const list = ['Accept-Ranges', 'bytes', 'ETag', rep.etag, 'X-Content-Type-Options', 'nosniff'];
+  if (rep.filename) list.push('Content-Disposition', contentDisposition(rep.filename));
+  if (rep.dtype) list.push('X-Tensor-Dtype', rep.dtype);
+  if (rep.shape) list.push('X-Tensor-Shape', `[${rep.shape.join(',')}]`);
+  list.push('Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', EXPOSED_HEADERS_VALUE);
+  return list;
+}
+
+/**
+ * The headers of an answer as a flat list (for res.writeHead: building it costs a tenth of a microsecond, where
+ * copying a header object and adding fields to it costs microseconds). The route adds only Date (Node does) and,
+ * for 416, its message body's type and length. `fixed` is representationHeaders(rep), when the caller has it.
+ */
+export function responseHeaderList(rep: Representation, answer: Answer, fixed?: readonly string[]): HeaderList {
+  if (answer.status === 304) return ['ETag', rep.etag, 'Cache-Control', cacheControl(rep.cache), 'Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', EXPOSED_HEADERS_VALUE];
   if (answer.status === 416) {
-    return { 'Content-Range': unsatisfiedRange(rep.length), 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-store', ...corsHeaders() };
+    return ['Content-Range', unsatisfiedRange(rep.length), 'Accept-Ranges', 'bytes', 'Cache-Control', 'no-store', 'Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', EXPOSED_HEADERS_VALUE];
   }
-  const headers: HeaderMap = {};
+  const list = (fixed ?? representationHeaders(rep)).slice();
   if (answer.status === 200) {
-    headers['Content-Type'] = rep.contentType;
-    headers['Content-Length'] = String(rep.length);
+    list.push('Content-Type', rep.contentType, 'Content-Length', String(rep.length));
   } else if ('range' in answer) {
-    headers['Content-Type'] = rep.contentType;
-    headers['Content-Length'] = String(answer.range.end - answer.range.start);
-    headers['Content-Range'] = contentRange(answer.range, rep.length);
+    list.push('Content-Type', rep.contentType, 'Content-Length', String(answer.range.end - answer.range.start), 'Content-Range', contentRange(answer.range, rep.length));
   } else {
-    headers['Content-Type'] = answer.multipart.contentType;
-    headers['Content-Length'] = String(answer.multipart.contentLength);
+    list.push('Content-Type', answer.multipart.contentType, 'Content-Length', String(answer.multipart.contentLength));
   }
-  headers['Accept-Ranges'] = 'bytes';
-  headers.ETag = rep.etag;
-  headers['Cache-Control'] = cacheControl(rep.cache);
-  headers['X-Content-Type-Options'] = 'nosniff';
-  if (rep.filename) headers['Content-Disposition'] = contentDisposition(rep.filename);
-  if (rep.dtype) headers['X-Tensor-Dtype'] = rep.dtype;
-  if (rep.shape) headers['X-Tensor-Shape'] = `[${rep.shape.join(',')}]`;
-  Object.assign(headers, corsHeaders());
+  list.push('Cache-Control', cacheControl(rep.cache));
+  return list;
+}
+
+/** responseHeaderList as an object. */
+export function responseHeaders(rep: Representation, answer: Answer, fixed?: readonly string[]): HeaderMap {
+  const list = responseHeaderList(rep, answer, fixed);
+  const headers: HeaderMap = {};
+  for (let i = 0; i < list.length; i += 2) headers[list[i]!] = list[i + 1]!;
   return headers;
 }

@@ -79,6 +79,8 @@ export function parseRange(header: string | null | undefined, length: number, op
   if (value.length === 0) return { kind: 'full', reason: 'no-range' };
   if (maxRanges === 0) return { kind: 'full', reason: 'disabled' };
   if (value.length < 7 || value.slice(0, 6).toLowerCase() !== 'bytes=') return { kind: 'full', reason: 'not-bytes' };
+  const single = singleRange(value, length);
+  if (single !== undefined) return single;
 
   // A character-by-character port of ngx_http_range_parse: past the end reads as NUL, as nginx's C string does.
   const at = (i: number): number => (i < value.length ? value.charCodeAt(i) : 0);
@@ -183,6 +185,36 @@ export function rangeViews<T extends Uint8Array>(parts: readonly T[], range: Byt
     throw new RangeError(`range [${range.start}, ${range.end}) is not within a body of ${offset} bytes`);
   }
   return views;
+}
+
+/**
+ * The common request, one `a-b` or `a-` in plain digits (at most 15, so exact doubles), answered without the
+ * general parser's closures and BigInt sums: the same answer parseRange's loop gives for it (maxRanges >= 1 here).
+ * undefined for anything else. `value` starts with `bytes=` and has no leading or trailing space.
+ */
+function singleRange(value: string, length: number): RangeAnswer | undefined {
+  const n = value.length;
+  let p = 6;
+  let start = 0;
+  while (p < n) {
+    const c = value.charCodeAt(p);
+    if (c < ZERO || c > NINE) break;
+    start = start * 10 + (c - ZERO);
+    p++;
+  }
+  if (p === 6 || p - 6 > 15 || p === n || value.charCodeAt(p) !== DASH) return undefined;
+  const endFrom = ++p;
+  let last = 0;
+  while (p < n) {
+    const c = value.charCodeAt(p);
+    if (c < ZERO || c > NINE) return undefined;
+    last = last * 10 + (c - ZERO);
+    p++;
+  }
+  if (p - endFrom > 15) return undefined;
+  const end = p === endFrom || last >= length ? length : last + 1; // `a-`: to the end; else inclusive -> exclusive, clamped
+  if (start < end) return { kind: 'partial', ranges: [{ start, end }] };
+  return start === 0 ? { kind: 'full', reason: 'empty-representation' } : { kind: 'unsatisfiable' };
 }
 
 function trimSpaces(s: string): string {
