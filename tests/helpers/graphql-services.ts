@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { FileRecord, Page, TensorFilter, TensorRecord } from '../../src/store/types.ts';
 import { StoreError } from '../../src/store/errors.ts';
-import type { DType } from '../../src/tensor/dtype.ts';
+import { dtypeSize, type DType } from '../../src/tensor/dtype.ts';
+import { cStrides, fStrides } from '../../src/tensor/layout.ts';
 import { encodeSafetensors, type TensorToEncode } from '../../src/tensor/safetensors-encode.ts';
 import type { SlicePlan } from '../../src/tensor/slice.ts';
 import { newKeyRing, type KeyRing } from '../../src/http/sign.ts';
@@ -41,18 +42,6 @@ export function cidOf(bytes: Uint8Array): string {
   }
   if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
   return out;
-}
-
-const SIZES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8 };
-
-function cStrides(shape: number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let step = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = step;
-    step *= shape[i]!;
-  }
-  return strides;
 }
 
 interface StoredFile {
@@ -106,7 +95,7 @@ export class FakeStore implements StorePort {
     const tensor = this.tensorRecord(cid, name, dtype, shape, 0, bytes.byteLength);
     if (options.fortranOrder) {
       tensor.fortranOrder = true;
-      tensor.strides = cStrides([...shape].reverse()).reverse();
+      tensor.strides = fStrides(shape);
     }
     return this.put(cid, bytes, 'raw', [tensor], null, name);
   }
@@ -163,7 +152,7 @@ export class FakeStore implements StorePort {
     if (existing) return { file: existing, created: false };
     if ((options.dtype === undefined) !== (options.shape === undefined)) throw new StoreError('INVALID_ARGUMENT', 'raw bytes need both a dtype and a shape');
     if (options.dtype && options.shape) {
-      const expected = options.shape.reduce((a, b) => a * b, 1) * SIZES[options.dtype]!;
+      const expected = options.shape.reduce((a, b) => a * b, 1) * dtypeSize(options.dtype);
       if (expected !== bytes.byteLength) {
         throw new StoreError('INVALID_FORMAT', `${options.name ?? 'upload'}: ${bytes.byteLength} bytes, but ${options.dtype} ${JSON.stringify(options.shape)} needs ${expected}`);
       }
