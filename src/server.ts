@@ -155,7 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           done = yoga.requestListener(req, res);
           break;
         case 'download':
-          done = download(req, res);
+          done = download.handle(req, res);
           break;
         case 'healthz':
           done = sendText(res, req, closing ? 503 : 200, 'application/json; charset=utf-8', `${JSON.stringify({ status: closing ? 'shutting down' : 'ok' })}\n`);

@@ -1,6 +1,9 @@
 // The download route: `GET|HEAD /v1/blob/<cid>` and `/v1/tensor/<cid>/<name>[?slice=..&format=raw|npy]`.
 // The only I/O in src/http: every decision is made by the pure modules (paths, sign, conditional, range, multipart,
-// headers); this file looks things up in the store, maps them, and writes mapped views to the socket (send.ts).
+// headers); this file looks things up in the store and maps them, making a DownloadReply (status, headers, views of
+// mapped memory). Writing it is a transport's job: `handle` here for node:http, and src/server/download-lane.ts, a
+// leaner HTTP/1.1 path for the download requests that make up most of a server's traffic; both write the views
+// to the socket with send.ts.
 //
 // The order of checks, and why:
 //   method (405) -> path (400 traversal/bad CID, 404 not a route) -> query (400) -> signature (403, unless --public)
@@ -27,7 +30,7 @@ import {
   defaultFilename,
   etagFor,
   representationHeaders,
-  responseHeaderList,
+  varyingHeaderList,
   type CachePolicy,
   type HeaderList,
   type HeaderMap,
@@ -39,7 +42,8 @@ import { bodyLength, bodyViews, singleView, type Piece } from './body.ts';
 import { BoundedMap } from './memo.ts';
 import { OpenedObjects } from './opened-objects.ts';
 import { DEFAULT_MAX_RANGES, parseRange, type ByteRange } from './range.ts';
-import { DEFAULT_CHUNK_BYTES, sendViews, type SendOptions } from './send.ts';
+import { requestHeadersFromRaw, type DownloadRequest } from './request.ts';
+import { DEFAULT_CHUNK_BYTES, sendViews, type BodySink, type SendOptions } from './send.ts';
 import { DEFAULT_CLOCK_SKEW, verifyRequest, type KeyRing, type VerifyFailure } from './sign.ts';
 
 /** What the route reads: the store's index (TensorStore fits). */
@@ -66,11 +70,40 @@ export interface DownloadOptions {
   now?: () => number;
 }
 
-/** Answers synchronously when it can (a small body goes out with one end()); a promise while a larger one is sent. */
-export type DownloadHandler = ((req: IncomingMessage, res: ServerResponse) => Promise<void> | void) & {
+/**
+ * An answer, made before anything is written: status, headers and body. Transports (node:http below, the download
+ * lane in src/server/download-lane.ts) add Date and the connection headers, write the head, then `send` the body.
+ */
+export interface DownloadReply {
+  status: number;
+  /**
+   * Headers every 200 and 206 of one representation carries, made once per representation and then the same array:
+   * a transport may keep their serialised form by identity. Null when the answer has none of them.
+   */
+  fixed: readonly string[] | null;
+  /** The other headers, as a flat [name, value, ...] list; Content-Length whenever a body is (or would be) sent. */
+  headers: HeaderList;
+  /**
+   * Null: no body (HEAD, 304, OPTIONS). One view, written at once; or views pulled as they are written (several
+   * ranges, a body made of several pieces), which may throw while pulled: the transport then cuts the connection.
+   */
+  body: Uint8Array | Iterable<Uint8Array> | null;
+}
+
+export interface DownloadRoute {
+  /** The answer to a request. Never throws: a failure is an answer too (4xx, or 500/503 for the server's own). */
+  reply(request: DownloadRequest): DownloadReply;
+  /**
+   * Writes a reply's body to a sink whose head is written (or pending), then ends it: synchronously for a small
+   * body, a promise while a larger one is sent. Failures on the way are logged and cut the connection. Bytes of
+   * 2xx bodies count as served (metrics); error messages do not.
+   */
+  send(sink: BodySink, reply: DownloadReply, url: string): Promise<void> | void;
+  /** The node:http transport: reply + writeHead + send. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
   /** Closes the descriptors the route holds (opened-objects.ts). */
   close(): void;
-};
+}
 
 /** A refusal with its HTTP status; `code` is a stable word for clients, `message` says what to do. */
 class Refusal extends Error {
@@ -129,7 +162,7 @@ interface ParsedTarget {
 const MEMO_ENTRIES = 4096;
 const RECHECK_MS = 1000;
 
-export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
+export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   const now = options.now ?? (() => Date.now() / 1000);
   const maxRanges = options.maxRanges ?? DEFAULT_MAX_RANGES;
   const targets = new BoundedMap<string, ParsedTarget>(MEMO_ENTRIES);
@@ -203,89 +236,104 @@ export function createDownloadRoute(options: DownloadOptions): DownloadHandler {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const rangeOptions = { maxRanges };
 
-  /** Sends a body larger than one write, or made of several views; any failure on the way cuts the connection. */
-  const sendBody = (req: IncomingMessage, res: ServerResponse, views: Iterable<Uint8Array>): Promise<void> =>
-    sendViews(res, views, sendOptions).then(
-      (whole) => {
-        if (!whole) options.logger?.debug('download: client went away', { url: loggable(req.url) });
-      },
-      (error: unknown) => failedWhileSending(error, req, res, options.logger),
-    );
+  // The common request (a single range, or none, of a URL seen before) runs without a promise, generator or
+  // closure: the path, signature, index records and the headers that do not depend on the range all come from the
+  // memos, and the body is one view of the mapped object.
+  const answer = (request: DownloadRequest): DownloadReply => {
+    const method = request.method;
+    if (method === 'OPTIONS') return { status: 204, fixed: null, headers: headerList({ ...corsPreflightHeaders(), 'Content-Length': '0' }), body: null };
+    if (method !== 'GET' && method !== 'HEAD') {
+      throw new Refusal(405, 'METHOD_NOT_ALLOWED', `${method} is not served here: use GET or HEAD`, { Allow: 'GET, HEAD, OPTIONS' });
+    }
+    const head = method === 'HEAD';
+    const parsed = parse(request.url);
+    const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : PUBLIC_CACHE;
+    let resolved = parsed.resolved;
+    let file: MmapFile;
+    if (resolved === null) {
+      const fresh = parsed.target.kind === 'blob' ? resolveBlob(parsed.target.cid, lookups) : resolveTensor(parsed.target, parsed.query, options, lookups);
+      resolved = fresh.resolved;
+      file = fresh.file;
+      if (resolved.reusable) parsed.resolved = resolved;
+    } else {
+      file = lookups.open(resolved.cid);
+    }
+    const rep = cache === PUBLIC_CACHE ? resolved.rep : withCache(resolved.rep, cache);
 
-  // The common request (a single range, or none, of a URL seen before) runs synchronously to one res.end(view):
-  // no promise, generator or closure per request; the path, signature, index records and the headers that do not
-  // depend on the range are all reused from the memos.
-  const download = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
-    let sending = false;
-    try {
-      const method = req.method ?? 'GET';
-      if (method === 'OPTIONS') return void respond(res, 204, { ...corsPreflightHeaders(), 'Content-Length': '0' });
-      if (method !== 'GET' && method !== 'HEAD') {
-        throw new Refusal(405, 'METHOD_NOT_ALLOWED', `${method} is not served here: use GET or HEAD`, { Allow: 'GET, HEAD, OPTIONS' });
-      }
-      const parsed = parse(req.url ?? '');
-      const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : PUBLIC_CACHE;
-      let resolved = parsed.resolved;
-      let file: MmapFile;
-      if (resolved === null) {
-        const fresh = parsed.target.kind === 'blob' ? resolveBlob(parsed.target.cid, lookups) : resolveTensor(parsed.target, parsed.query, options, lookups);
-        resolved = fresh.resolved;
-        file = fresh.file;
-        if (resolved.reusable) parsed.resolved = resolved;
-      } else {
-        file = lookups.open(resolved.cid);
-      }
-      const rep = cache === PUBLIC_CACHE ? resolved.rep : withCache(resolved.rep, cache);
+    const headers = request.headers;
+    const pre =
+      headers.ifMatch === undefined && headers.ifNoneMatch === undefined && headers.ifRange === undefined
+        ? NO_PRECONDITIONS
+        : evaluatePreconditions(headers, rep.etag);
+    if (pre.kind === 'precondition-failed') throw new Refusal(412, 'PRECONDITION_FAILED', `If-Match does not name ${rep.etag}`);
+    if (pre.kind === 'not-modified') return { status: 304, fixed: null, headers: varyingHeaderList(rep, { status: 304 }), body: null };
 
-      const headers = requestHeaders(req.rawHeaders);
-      const pre =
-        headers.ifMatch === undefined && headers.ifNoneMatch === undefined && headers.ifRange === undefined
-          ? NO_PRECONDITIONS
-          : evaluatePreconditions(headers, rep.etag);
-      if (pre.kind === 'precondition-failed') throw new Refusal(412, 'PRECONDITION_FAILED', `If-Match does not name ${rep.etag}`);
-      if (pre.kind === 'not-modified') return void respond(res, 304, responseHeaderList(rep, { status: 304 }));
+    const rangeHeader = pre.honourRange ? headers.range : undefined;
+    const ranges = parseRange(rangeHeader, rep.length, rangeOptions);
+    if (ranges.kind === 'unsatisfiable') {
+      const body = Buffer.from(`${JSON.stringify({ error: 'RANGE_NOT_SATISFIABLE', message: `no range of ${JSON.stringify(rangeHeader)} falls within the ${rep.length} bytes` })}\n`);
+      const list = varyingHeaderList(rep, { status: 416 });
+      list.push('Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(body.length));
+      return { status: 416, fixed: null, headers: list, body: head ? null : body };
+    }
 
-      const rangeHeader = pre.honourRange ? headers.range : undefined;
-      const answer = parseRange(rangeHeader, rep.length, rangeOptions);
-      if (answer.kind === 'unsatisfiable') {
-        const body = Buffer.from(`${JSON.stringify({ error: 'RANGE_NOT_SATISFIABLE', message: `no range of ${JSON.stringify(rangeHeader)} falls within the ${rep.length} bytes` })}\n`);
-        const headers = [...responseHeaderList(rep, { status: 416 }), 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(body.length)];
-        return void respond(res, 416, headers, method === 'HEAD' ? null : body);
-      }
-
-      const head = method === 'HEAD';
-      if (answer.kind === 'full' || answer.ranges.length === 1) {
-        const range = answer.kind === 'full' ? { start: 0, end: rep.length } : answer.ranges[0]!;
-        res.writeHead(answer.kind === 'full' ? 200 : 206, responseHeaderList(rep, answer.kind === 'full' ? { status: 200 } : { status: 206, range }, resolved.fixed));
-        if (head) return void res.end();
-        sending = true;
-        const pieces = resolved.pieces();
-        const view = singleView(options.reader, pieces, range.start, range.end, file);
-        if (view !== null && view.byteLength <= chunkBytes) {
-          onBytes(view.byteLength);
-          res.end(view);
-          return;
-        }
-        return sendBody(req, res, view !== null ? [view] : bodyViews(options.reader, pieces, range.start, range.end, file));
-      }
-      const plan = planMultipart(answer.ranges, rep.length, rep.contentType);
-      res.writeHead(206, responseHeaderList(rep, { status: 206, multipart: { contentType: plan.contentType, contentLength: plan.contentLength } }, resolved.fixed));
-      if (head) return void res.end();
-      sending = true;
+    if (ranges.kind === 'full' || ranges.ranges.length === 1) {
+      const range = ranges.kind === 'full' ? { start: 0, end: rep.length } : ranges.ranges[0]!;
+      const status = ranges.kind === 'full' ? 200 : 206;
+      const list = varyingHeaderList(rep, status === 200 ? { status: 200 } : { status: 206, range });
+      if (head) return { status, fixed: resolved.fixed, headers: list, body: null };
       const pieces = resolved.pieces();
-      return sendBody(req, res, multipartViews(plan, (range) => bodyViews(options.reader, pieces, range.start, range.end, file)));
+      const view = singleView(options.reader, pieces, range.start, range.end, file);
+      return { status, fixed: resolved.fixed, headers: list, body: view ?? bodyViews(options.reader, pieces, range.start, range.end, file) };
+    }
+    const plan = planMultipart(ranges.ranges, rep.length, rep.contentType);
+    const list = varyingHeaderList(rep, { status: 206, multipart: { contentType: plan.contentType, contentLength: plan.contentLength } });
+    if (head) return { status: 206, fixed: resolved.fixed, headers: list, body: null };
+    const pieces = resolved.pieces();
+    return { status: 206, fixed: resolved.fixed, headers: list, body: multipartViews(plan, (range) => bodyViews(options.reader, pieces, range.start, range.end, file)) };
+  };
+
+  const reply = (request: DownloadRequest): DownloadReply => {
+    try {
+      return answer(request);
     } catch (error) {
-      if (sending || res.headersSent) return failedWhileSending(error, req, res, options.logger);
       const refusal = asRefusal(error);
       if (!refusal) {
-        options.logger?.error('download: unexpected error', { error, url: loggable(req.url) });
-        return void sendError(res, req, new Refusal(500, 'INTERNAL', 'internal error (logged on the server)'));
+        options.logger?.error('download: unexpected error', { error, url: loggable(request.url) });
+        return errorReply(new Refusal(500, 'INTERNAL', 'internal error (logged on the server)'), request.method);
       }
-      if (refusal.status >= 500) options.logger?.error('download: server-side failure', { error, url: loggable(req.url) });
-      sendError(res, req, refusal);
+      if (refusal.status >= 500) options.logger?.error('download: server-side failure', { error, url: loggable(request.url) });
+      return errorReply(refusal, request.method);
     }
   };
-  return Object.assign(download, { close: () => opened.close() });
+
+  const send = (sink: BodySink, reply: DownloadReply, url: string): Promise<void> | void => {
+    const body = reply.body;
+    if (body === null) return void sink.end();
+    if (body instanceof Uint8Array && body.byteLength <= chunkBytes) {
+      if (reply.status < 300) onBytes(body.byteLength);
+      return void sink.end(body);
+    }
+    return sendViews(sink, body instanceof Uint8Array ? [body] : body, sendOptions).then(
+      (whole) => {
+        if (!whole) options.logger?.debug('download: client went away', { url: loggable(url) });
+      },
+      // Too late for a status: cut the connection so the client sees a short body, never a silently wrong one.
+      (error: unknown) => {
+        options.logger?.error('download: failed while sending', { error, url: loggable(url) });
+        sink.destroy();
+      },
+    );
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
+    const url = req.url ?? '';
+    const answer = reply({ method: req.method ?? 'GET', url, headers: requestHeadersFromRaw(req.rawHeaders) });
+    res.writeHead(answer.status, answer.fixed === null ? answer.headers : answer.fixed.concat(answer.headers));
+    return send(res, answer, url);
+  };
+
+  return { reply, send, handle, close: () => opened.close() };
 }
 
 const PUBLIC_CACHE: CachePolicy = { kind: 'public' };
@@ -295,12 +343,6 @@ function withCache(rep: Representation, cache: CachePolicy): Representation {
   return { etag: rep.etag, length: rep.length, contentType: rep.contentType, cache, filename: rep.filename, dtype: rep.dtype, shape: rep.shape };
 }
 const NO_PRECONDITIONS: Precondition = { kind: 'proceed', honourRange: true };
-
-/** Too late for a status: cut the connection so the client sees a short body, never a silently wrong one. */
-function failedWhileSending(error: unknown, req: IncomingMessage, res: ServerResponse, logger: Logger | undefined): void {
-  logger?.error('download: failed while sending', { error, url: loggable(req.url) });
-  res.destroy();
-}
 
 /** Index lookups, memoised (see createDownloadRoute). */
 interface Lookups {
@@ -433,67 +475,23 @@ function asRefusal(error: unknown): Refusal | null {
   return null;
 }
 
-function sendError(res: ServerResponse, req: IncomingMessage, refusal: Refusal): void {
+function errorReply(refusal: Refusal, method: string): DownloadReply {
   const body = Buffer.from(`${JSON.stringify({ error: refusal.code, status: refusal.status, ...(refusal.reason ? { reason: refusal.reason } : {}), message: refusal.message })}\n`);
-  respond(
-    res,
-    refusal.status,
-    {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': String(body.length),
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-      ...corsHeaders(),
-      ...refusal.headers,
-    },
-    req.method === 'HEAD' ? null : body,
-  );
+  const headers = headerList({
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(body.length),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...corsHeaders(),
+    ...refusal.headers,
+  });
+  return { status: refusal.status, fixed: null, headers, body: method === 'HEAD' ? null : body };
 }
 
-/** The request headers the route reads. */
-interface RequestHeaders {
-  ifMatch: string | undefined;
-  ifNoneMatch: string | undefined;
-  ifRange: string | undefined;
-  range: string | undefined;
-}
-
-/**
- * One pass over rawHeaders (req.headers would build an object of every header first, 1-2 us a request).
- * If-Match, If-None-Match and If-Range: repeats joined with ", " as Node joins them (for a list-valued header the
- * same list; an If-Range never matches). Range: the first one, as sent, as nginx reads repeated Range headers (Node
- * would join them).
- */
-function requestHeaders(raw: readonly string[]): RequestHeaders {
-  const found: RequestHeaders = { ifMatch: undefined, ifNoneMatch: undefined, ifRange: undefined, range: undefined };
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const value = raw[i + 1]!;
-    switch (name.length) {
-      case 5:
-        if (found.range === undefined && name.toLowerCase() === 'range') found.range = value;
-        break;
-      case 8: {
-        const lower = name.toLowerCase();
-        if (lower === 'if-match') found.ifMatch = joined(found.ifMatch, value);
-        else if (lower === 'if-range') found.ifRange = joined(found.ifRange, value);
-        break;
-      }
-      case 13:
-        if (name.toLowerCase() === 'if-none-match') found.ifNoneMatch = joined(found.ifNoneMatch, value);
-        break;
-    }
-  }
-  return found;
-}
-
-function joined(before: string | undefined, value: string): string {
-  return before === undefined ? value : `${before}, ${value}`;
-}
-
-function respond(res: ServerResponse, status: number, headers: HeaderMap | HeaderList, body: Buffer | null = null): void {
-  res.writeHead(status, headers);
-  res.end(body ?? undefined);
+function headerList(map: HeaderMap): HeaderList {
+  const list: HeaderList = [];
+  for (const name in map) list.push(name, map[name]!);
+  return list;
 }
 
 /** The request target for logs, its signature redacted: a signed link is a credential until it expires. */

@@ -55,6 +55,7 @@ export const CONTENT_TYPE_NPY = 'application/x-npy';
 /** One year, the usual "forever" of max-age. */
 export const PUBLIC_MAX_AGE = 31536000;
 export const MAX_READABLE_ETAG = 200;
+const PUBLIC_CACHE_CONTROL = `public, max-age=${PUBLIC_MAX_AGE}, immutable`;
 export const EXPOSED_HEADERS = ['Content-Range', 'Content-Length', 'ETag', 'Accept-Ranges', 'X-Tensor-Dtype', 'X-Tensor-Shape', 'Content-Disposition'];
 const EXPOSED_HEADERS_VALUE = EXPOSED_HEADERS.join(', ');
 
@@ -99,7 +100,7 @@ export function contentDisposition(filename: string): string {
 }
 
 export function cacheControl(policy: CachePolicy): string {
-  if (policy.kind === 'public') return `public, max-age=${PUBLIC_MAX_AGE}, immutable`;
+  if (policy.kind === 'public') return PUBLIC_CACHE_CONTROL;
   const left = Math.max(0, Math.floor(policy.expiresAt - policy.now));
   return `public, max-age=${left}, immutable`;
 }
@@ -154,20 +155,25 @@ export function representationHeaders(rep: Omit<Representation, 'cache' | 'lengt
  * for 416, its message body's type and length. `fixed` is representationHeaders(rep), when the caller has it.
  */
 export function responseHeaderList(rep: Representation, answer: Answer, fixed?: readonly string[]): HeaderList {
+  if (answer.status === 304 || answer.status === 416) return varyingHeaderList(rep, answer);
+  return (fixed ?? representationHeaders(rep)).concat(varyingHeaderList(rep, answer));
+}
+
+/**
+ * What responseHeaderList adds to representationHeaders(rep) for a 200 or 206 (the headers that depend on the range
+ * and the clock); the whole list for a 304 or 416, which carry none of the representation's fixed headers.
+ */
+export function varyingHeaderList(rep: Representation, answer: Answer): HeaderList {
   if (answer.status === 304) return ['ETag', rep.etag, 'Cache-Control', cacheControl(rep.cache), 'Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', EXPOSED_HEADERS_VALUE];
   if (answer.status === 416) {
     return ['Content-Range', unsatisfiedRange(rep.length), 'Accept-Ranges', 'bytes', 'Cache-Control', 'no-store', 'Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', EXPOSED_HEADERS_VALUE];
   }
-  const list = (fixed ?? representationHeaders(rep)).slice();
-  if (answer.status === 200) {
-    list.push('Content-Type', rep.contentType, 'Content-Length', String(rep.length));
-  } else if ('range' in answer) {
-    list.push('Content-Type', rep.contentType, 'Content-Length', String(answer.range.end - answer.range.start), 'Content-Range', contentRange(answer.range, rep.length));
-  } else {
-    list.push('Content-Type', answer.multipart.contentType, 'Content-Length', String(answer.multipart.contentLength));
+  const cache = cacheControl(rep.cache);
+  if (answer.status === 200) return ['Content-Type', rep.contentType, 'Content-Length', String(rep.length), 'Cache-Control', cache];
+  if ('range' in answer) {
+    return ['Content-Type', rep.contentType, 'Content-Length', String(answer.range.end - answer.range.start), 'Content-Range', contentRange(answer.range, rep.length), 'Cache-Control', cache];
   }
-  list.push('Cache-Control', cacheControl(rep.cache));
-  return list;
+  return ['Content-Type', answer.multipart.contentType, 'Content-Length', String(answer.multipart.contentLength), 'Cache-Control', cache];
 }
 
 /** responseHeaderList as an object. */

@@ -6,7 +6,20 @@
 // Backpressure by write callbacks rather than 'drain': at most `depth` chunks are queued on the socket at a time,
 // and the next is written as soon as one of them reaches the kernel. Waiting for 'drain' (an empty queue) leaves
 // the socket idle between refills; keeping a few chunks queued keeps it busy while bounding what is held.
-import type { ServerResponse } from 'node:http';
+
+/**
+ * Where a body goes: a node:http ServerResponse, or a response of the download lane (src/server/download-lane.ts).
+ * `end` writes the last chunk and finishes the response; 'close' comes when it finished or the client went away.
+ */
+export interface BodySink {
+  write(chunk: Uint8Array, callback: (error?: Error | null) => void): unknown;
+  end(chunk?: Uint8Array | (() => void), callback?: () => void): unknown;
+  destroy(): unknown;
+  readonly destroyed: boolean;
+  readonly writableFinished: boolean;
+  on(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
 
 /** 1 MiB: large enough that the per-write cost is nothing next to the copy into the socket, small enough to pace. */
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
@@ -24,7 +37,7 @@ export interface SendOptions {
  * Writes every view in order, then ends the response. Resolves true when the whole body went out, false when the
  * client closed the connection first (nothing more is written then).
  */
-export function sendViews(res: ServerResponse, views: Iterable<Uint8Array>, options: SendOptions = {}): Promise<boolean> {
+export function sendViews(res: BodySink, views: Iterable<Uint8Array>, options: SendOptions = {}): Promise<boolean> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const depth = options.depth ?? DEFAULT_DEPTH;
   const iterator = views[Symbol.iterator]();

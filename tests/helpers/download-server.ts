@@ -112,7 +112,7 @@ export async function startRoute(fixture: Fixture, options: Partial<DownloadOpti
     now: () => clock.now ?? Date.now() / 1000,
     ...options,
   });
-  const server = createServer((req, res) => void route(req, res));
+  const server = createServer((req, res) => void route.handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
