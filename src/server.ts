@@ -13,6 +13,7 @@ import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
 import { createDownloadRoute } from './http/download.ts';
 import { keyRingFromJSON, type KeyRing } from './http/sign.ts';
 import { MmapCache } from './mmap/index.ts';
+import { attachDownloadLane, type LaneObserver } from './server/download-lane.ts';
 import { createLogger, type Logger } from './server/logger.ts';
 import { Metrics } from './server/metrics.ts';
 import { createPlaygroundHandler } from './server/playground.ts';
@@ -43,6 +44,8 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   graphiql?: boolean;
   logger?: Logger;
+  /** Answer download requests on the download lane rather than through node:http (default true). */
+  downloadLane?: boolean;
 }
 
 export interface RunningServer {
@@ -64,6 +67,7 @@ export interface RunningServer {
 type Route = 'graphql' | 'download' | 'healthz' | 'metrics' | 'playground' | 'other';
 
 const DEFAULT_CACHE_ENTRIES = 1024;
+const KEEP_ALIVE_TIMEOUT_MS = 5000;
 const RING_RECHECK_MS = 1000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -172,7 +176,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  const server = createServer({ keepAliveTimeout: 5000 }, handle);
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, handle);
+  // Download requests skip node:http (download-lane.ts); options.downloadLane false leaves every request to node:http.
+  const laneObserver: LaneObserver = {
+    started: () => metrics.inFlight++,
+    finished: ({ method, url, status, aborted, startedAt }) => {
+      metrics.inFlight--;
+      metrics.countResponse('download', status);
+      if (debug) logger.debug('request', { method, path: pathOf(url), status, ms: Math.round(performance.now() - startedAt), aborted, lane: true });
+    },
+  };
+  const lane =
+    options.downloadLane === false
+      ? null
+      : attachDownloadLane(server, {
+          route: download,
+          keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+          headersTimeoutMs: server.headersTimeout,
+          closing: () => closing,
+          observer: laneObserver,
+        });
   // Node's closeIdleConnections (also run by server.close()) takes a response as done once end() is called, so it
   // destroys a socket whose last megabytes are still queued for a slow reader: SIGTERM cut such downloads short.
   // Here a socket is idle only when no response is attached to it (Node detaches one once its last byte has
@@ -183,7 +206,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     socket.once('close', () => sockets.delete(socket));
   });
   server.closeIdleConnections = () => {
-    for (const socket of sockets) if (!(socket as { _httpMessage?: unknown })._httpMessage) socket.destroy();
+    lane?.closeIdle();
+    for (const socket of sockets) if (!lane?.holds(socket) && !(socket as { _httpMessage?: unknown })._httpMessage) socket.destroy();
+  };
+  const closeAllConnections = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    lane?.closeAll();
+    closeAllConnections();
   };
   try {
     await new Promise<void>((resolve, reject) => {

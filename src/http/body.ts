@@ -53,7 +53,7 @@ export function* bodyViews(opener: ObjectOpener, pieces: readonly Piece[], start
         yield piece.subarray(from - offset, to - offset);
       } else {
         for (let at = from; at < to; at += SEGMENT_BYTES) {
-          if (file === null || file.closed || !file.path.endsWith(`/${piece.cid}`)) file = opener.open(piece.cid);
+          if (!usable(file, piece.cid)) file = opener.open(piece.cid);
           yield file.range(piece.start + (at - offset), piece.start + (Math.min(at + SEGMENT_BYTES, to) - offset));
         }
       }
@@ -75,10 +75,18 @@ export function singleView(opener: ObjectOpener, pieces: readonly Piece[], start
     if (start < offset + length) {
       if (end > offset + length) return null;
       if (piece instanceof Uint8Array) return piece.subarray(start - offset, end - offset);
-      if (file === null || file.closed || !file.path.endsWith(`/${piece.cid}`)) file = opener.open(piece.cid);
+      if (!usable(file, piece.cid)) file = opener.open(piece.cid);
       return file.range(piece.start + (start - offset), piece.start + (end - offset));
     }
     offset += length;
   }
   return null;
+}
+
+/** Is `file` an open mapping of the object `cid` (its path ends in `/<cid>`)? Made no string: it runs per request. */
+function usable(file: MmapFile | null, cid: string): file is MmapFile {
+  if (file === null || file.closed) return false;
+  const path = file.path;
+  const at = path.length - cid.length;
+  return at > 0 && path.charCodeAt(at - 1) === 0x2f && path.endsWith(cid);
 }

@@ -68,6 +68,8 @@ export interface DownloadOptions {
   depth?: number;
   /** Unix seconds; tests move the clock. */
   now?: () => number;
+  /** How long a check that an object is unchanged on disk is trusted (opened-objects.ts; default 10 ms). */
+  statEveryMs?: number;
 }
 
 /**
@@ -179,6 +181,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     entries: MEMO_ENTRIES,
     recheckMs: RECHECK_MS,
     open: (cid) => options.reader.open(cid),
+    statEveryMs: options.statEveryMs,
     cached: (file) => options.reader.cache.getOrCreate(file.path) === file,
   });
   const lookups: Lookups = {

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createDownloadRoute, type DownloadOptions } from '../../src/http/download.ts';
+import { attachDownloadLane } from '../../src/server/download-lane.ts';
 import { newKeyRing, signPath, type KeyRing } from '../../src/http/sign.ts';
 import { MmapCache } from '../../src/mmap/index.ts';
 import { Metrics } from '../../src/server/metrics.ts';
@@ -99,7 +100,14 @@ export interface RouteServer {
   close(): Promise<void>;
 }
 
-export async function startRoute(fixture: Fixture, options: Partial<DownloadOptions> = {}): Promise<RouteServer> {
+/**
+ * How requests reach the route: 'lane' as the server runs it (download-lane.ts answers, node:http takes whatever
+ * it hands over), or 'node' (node:http only, route.handle).
+ */
+export type Transport = 'lane' | 'node';
+export const TRANSPORTS: readonly Transport[] = ['lane', 'node'];
+
+export async function startRoute(fixture: Fixture, options: Partial<DownloadOptions> & { transport?: Transport } = {}): Promise<RouteServer> {
   const ring = options.ring?.() ?? newKeyRing();
   const metrics = new Metrics();
   const clock: { now: number | null } = { now: null };
@@ -113,6 +121,8 @@ export async function startRoute(fixture: Fixture, options: Partial<DownloadOpti
     ...options,
   });
   const server = createServer((req, res) => void route.handle(req, res));
+  const lane = (options.transport ?? 'lane') === 'lane' ? attachDownloadLane(server, { route, keepAliveTimeoutMs: 5000, headersTimeoutMs: 60_000, closing: () => false }) : null;
+  if (options.transport !== 'node' && !lane) throw new Error('the download lane could not be attached to node:http');
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -125,6 +135,7 @@ export async function startRoute(fixture: Fixture, options: Partial<DownloadOpti
     sign: (path, params = {}, expiresIn = 900) => signPath(path, params, { ring, expiresIn }).url,
     close: () =>
       new Promise<void>((resolve) => {
+        lane?.closeAll();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -1,0 +1,388 @@
+// The download lane: HTTP/1.1 download requests answered straight from the socket, without node:http's per-request
+// machinery (IncomingMessage and ServerResponse streams, header objects, validation of headers made once per
+// representation). A random 4 KiB range costs about half the CPU it costs through node:http, which is where the
+// gap to nginx was (bench/http.bench.ts).
+//
+// Every connection starts here. While its requests are plain GET, HEAD or OPTIONS of /v1 (request-head.ts decides,
+// strictly), the lane parses them, asks the route for a DownloadReply and writes it: the head, then the body views
+// with send.ts, as node:http would. At the first request that is anything else, the connection is handed to
+// node:http with the bytes not yet answered, and stays there: node:http then answers exactly as it would have
+// without the lane (GraphQL, the playground, a 400 for a malformed request...).
+//
+// Requests are answered one at a time, in order (pipelined ones wait, with the socket paused, while a large body is
+// written). An idle connection closes after keepAliveTimeoutMs; a head that takes longer than headersTimeoutMs to
+// arrive gets 408. Shutdown: closeIdle() closes connections between requests; a response in flight finishes and
+// closes its connection (Connection: close).
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { DownloadRoute } from '../http/download.ts';
+import type { DownloadRequest } from '../http/request.ts';
+import { parseRequestHead } from '../http/request-head.ts';
+import { headerLines, responseHead } from '../http/response-head.ts';
+import type { BodySink } from '../http/send.ts';
+
+export interface LaneObserver {
+  /** A request was parsed and is being answered. */
+  started(): void;
+  /** Its response was written to the end (aborted: false), or the connection closed before that (aborted: true). */
+  finished(info: { method: string; url: string; status: number; aborted: boolean; startedAt: number }): void;
+}
+
+export interface DownloadLaneOptions {
+  route: DownloadRoute;
+  /** Idle time between requests before the connection is closed (node:http's keepAliveTimeout). */
+  keepAliveTimeoutMs: number;
+  /** Time for a whole request head to arrive (node:http's headersTimeout). */
+  headersTimeoutMs: number;
+  /** True once the server is shutting down: responses then close their connections. */
+  closing: () => boolean;
+  observer?: LaneObserver;
+}
+
+export interface DownloadLane {
+  /** Connections the lane holds (not the ones handed to node:http). */
+  readonly connections: number;
+  /** Whether the lane holds this socket (node:http does not see it yet). */
+  holds(socket: Socket): boolean;
+  /** Closes the lane's connections that are between requests; the others close after their response. */
+  closeIdle(): void;
+  /** Cuts every lane connection. */
+  closeAll(): void;
+}
+
+/**
+ * Puts the lane in front of a node:http server: connections reach node:http only when the lane hands them over.
+ * Returns null, leaving the server as it was, when the server's own connection listener cannot be found.
+ */
+export function attachDownloadLane(server: Server, options: DownloadLaneOptions): DownloadLane | null {
+  const listeners = server.listeners('connection');
+  if (listeners.length !== 1) return null;
+  const nodeListener = listeners[0] as (socket: Socket) => void;
+  server.removeListener('connection', nodeListener);
+  const open = new Map<Socket, LaneConnection>();
+  // Timeouts are kept by one sweep over the connections rather than a timer per socket: a socket timer is
+  // re-armed by every read and write, a cost on each request. So they are coarse (within a sweep period).
+  let sweeper: NodeJS.Timeout | null = null;
+  const sweepMs = Math.max(50, Math.min(1000, options.keepAliveTimeoutMs / 4));
+  const lane: LaneContext = {
+    open,
+    options,
+    clock: Date.now(),
+    handOff(socket: Socket) {
+      open.delete(socket);
+      nodeListener.call(server, socket);
+    },
+  };
+  const sweep = () => {
+    lane.clock = Date.now();
+    for (const connection of open.values()) connection.checkTimeouts(lane.clock);
+    if (open.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+  };
+  server.prependListener('connection', (socket: Socket) => {
+    const connection = new LaneConnection(lane, socket);
+    open.set(socket, connection);
+    if (sweeper === null) {
+      lane.clock = Date.now();
+      sweeper = setInterval(sweep, sweepMs).unref();
+    }
+    connection.start();
+  });
+  return {
+    get connections() {
+      return open.size;
+    },
+    holds: (socket) => open.has(socket),
+    closeIdle() {
+      for (const connection of open.values()) connection.closeIfIdle();
+    },
+    closeAll() {
+      for (const socket of open.keys()) socket.destroy();
+    },
+  };
+}
+
+interface LaneContext {
+  open: Map<Socket, LaneConnection>;
+  options: DownloadLaneOptions;
+  /** Date.now() at the last sweep: the time connections note their activity with. */
+  clock: number;
+  handOff(socket: Socket): void;
+}
+
+/** The serialised fixed headers of each representation, by the identity of the route's array (made once per representation). */
+const fixedLinesCache = new WeakMap<readonly string[], string>();
+
+function fixedLinesOf(fixed: readonly string[] | null): string {
+  if (fixed === null) return '';
+  let lines = fixedLinesCache.get(fixed);
+  if (lines === undefined) {
+    lines = headerLines(fixed);
+    fixedLinesCache.set(fixed, lines);
+  }
+  return lines;
+}
+
+const INCOMPLETE = { kind: 'incomplete' } as const;
+const REQUEST_TIMEOUT_HEAD = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
+class LaneConnection {
+  /** Bytes received and not answered yet, as latin1 (one character per byte, so they can be given back exactly). */
+  private pending = '';
+  /** lane.clock when bytes last came, or a response ended; when the head in `pending` began to arrive (0: none). */
+  private activeAt: number;
+  private headStartedAt = 0;
+  /** The response being written, while its body goes out asynchronously. */
+  private current: LaneResponse | null = null;
+  /** No more requests are answered on this connection: it closes once the current response is written. */
+  private last = false;
+  /** The client sent FIN: the requests already received are answered, then the connection closes. */
+  private clientEnded = false;
+  private readonly keepAliveSeconds: number;
+
+  constructor(
+    private readonly lane: LaneContext,
+    readonly socket: Socket,
+  ) {
+    this.keepAliveSeconds = Math.max(1, Math.floor(lane.options.keepAliveTimeoutMs / 1000));
+    this.activeAt = lane.clock;
+  }
+
+  start(): void {
+    const socket = this.socket;
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  /**
+   * Idle between requests past keepAliveTimeoutMs, or a head that stopped arriving: closed. A head that keeps
+   * arriving too slowly (past headersTimeoutMs): 408. A response being written is left alone (a slow reader;
+   * node:http has no timeout on it either).
+   */
+  checkTimeouts(now: number): void {
+    if (this.current !== null || this.socket.destroyed) return;
+    const options = this.lane.options;
+    if (this.headStartedAt !== 0 && now - this.headStartedAt > options.headersTimeoutMs) {
+      this.last = true;
+      this.socket.write(REQUEST_TIMEOUT_HEAD, 'latin1');
+      this.socket.destroySoon();
+    } else if (now - this.activeAt > options.keepAliveTimeoutMs) {
+      this.socket.destroy();
+    }
+  }
+
+  closeIfIdle(): void {
+    if (this.current === null) this.socket.destroy();
+    else this.last = true;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.activeAt = this.lane.clock;
+    this.pending += chunk.toString('latin1');
+    if (this.current === null) this.serve();
+  };
+
+  /** The client will send nothing more (it may still read): answer what it asked, then close. */
+  private readonly onEnd = (): void => {
+    this.clientEnded = true;
+    if (this.current === null) this.serve();
+  };
+
+  private readonly onError = (): void => {
+    // A reset or a write to a closed socket: 'close' follows and does the accounting.
+  };
+
+  private readonly onClose = (): void => {
+    this.lane.open.delete(this.socket);
+    const current = this.current;
+    this.current = null;
+    current?.aborted();
+  };
+
+  /** Answers the complete requests in `pending`, in order, until one needs time (a large body) or is not ours. */
+  private serve(): void {
+    while (this.current === null && !this.last && !this.socket.destroyed) {
+      const parsed = this.pending.length === 0 ? INCOMPLETE : parseRequestHead(this.pending);
+      if (parsed.kind === 'incomplete') {
+        if (this.clientEnded) {
+          // Nothing more will come: a partial head stays unanswered, as node:http leaves it.
+          this.socket.destroySoon();
+          return;
+        }
+        if (this.pending.length > 0 && this.headStartedAt === 0) this.headStartedAt = this.lane.clock;
+        return;
+      }
+      if (parsed.kind === 'handoff') return this.handOff();
+      this.pending = this.pending.length === parsed.length ? '' : this.pending.slice(parsed.length);
+      this.headStartedAt = 0;
+      this.answer(parsed.request, parsed.close);
+    }
+  }
+
+  private answer(request: DownloadRequest, close: boolean): void {
+    const options = this.lane.options;
+    const startedAt = performance.now();
+    options.observer?.started();
+    const keepAlive = !close && !this.last && !options.closing();
+    if (!keepAlive) this.last = true;
+    const reply = options.route.reply(request);
+    const head = responseHead(reply.status, fixedLinesOf(reply.fixed), reply.headers, { keepAlive, keepAliveSeconds: this.keepAliveSeconds });
+    const response = new LaneResponse(this, head, request.method, request.url, reply.status, startedAt, options.observer);
+    this.current = response;
+    const sending = options.route.send(response, reply, request.url);
+    if (sending !== undefined && this.current === response) {
+      // A large body: later requests wait, unread, until it is written.
+      this.socket.pause();
+    }
+  }
+
+  /** The response's last bytes are queued on the socket (in order, before anything the next one writes). */
+  responseEnded(response: LaneResponse): void {
+    if (this.current !== response) return;
+    this.current = null;
+    this.activeAt = this.lane.clock;
+    if (this.last) {
+      // Once the response is out: as node:http does, not waiting for the client to close its side.
+      this.socket.destroySoon();
+      return;
+    }
+    if (this.socket.isPaused()) {
+      // The body went out asynchronously: take the requests that waited.
+      this.socket.resume();
+      this.serve();
+    }
+  }
+
+  /** Gives the connection, and the bytes not answered yet, to node:http. */
+  private handOff(): void {
+    const socket = this.socket;
+    socket.off('data', this.onData);
+    socket.off('end', this.onEnd);
+    socket.off('error', this.onError);
+    socket.off('close', this.onClose);
+    if (this.pending.length > 0) socket.unshift(Buffer.from(this.pending, 'latin1'));
+    this.pending = '';
+    this.lane.handOff(socket);
+  }
+}
+
+type CloseListener = () => void;
+
+/** One response on a lane connection, as send.ts writes bodies (the BodySink a ServerResponse also is). */
+class LaneResponse implements BodySink {
+  private head: string | null;
+  private ended = false;
+  private finished = false;
+  private closed = false;
+  private listeners: CloseListener[] = [];
+  private flushed: (() => void) | undefined;
+
+  constructor(
+    private readonly connection: LaneConnection,
+    head: string,
+    private readonly method: string,
+    private readonly url: string,
+    private readonly status: number,
+    private readonly startedAt: number,
+    private readonly observer: LaneObserver | undefined,
+  ) {
+    this.head = head;
+  }
+
+  get destroyed(): boolean {
+    return !this.finished && (this.closed || this.connection.socket.destroyed);
+  }
+
+  get writableFinished(): boolean {
+    return this.finished;
+  }
+
+  write(chunk: Uint8Array, callback: (error?: Error | null) => void): boolean {
+    return this.put(chunk, callback);
+  }
+
+  end(chunk?: Uint8Array | (() => void), callback?: () => void): this {
+    if (this.ended) return this;
+    this.ended = true;
+    if (typeof chunk === 'function') {
+      callback = chunk;
+      chunk = undefined;
+    }
+    if (callback === undefined) {
+      // Nobody waits for the bytes to reach the kernel (a small body, written whole): the response is done once
+      // they are queued, in order, as node:http counts it.
+      this.put(chunk ?? null, undefined);
+      this.finished = true;
+      this.close();
+    } else {
+      this.flushed = callback;
+      // An unnamed closure made here, not an arrow field: a field would be made (and named, under tsx) for every
+      // response, where only the larger bodies wait for this callback.
+      this.put(chunk ?? null, (error) => this.onFlushed(error));
+    }
+    this.connection.responseEnded(this);
+    return this;
+  }
+
+  destroy(): this {
+    this.connection.socket.destroy();
+    return this;
+  }
+
+  on(_event: 'close', listener: CloseListener): this {
+    this.listeners.push(listener);
+    return this;
+  }
+
+  off(_event: 'close', listener: CloseListener): this {
+    this.listeners = this.listeners.filter((l) => l !== listener);
+    return this;
+  }
+
+  /** The connection closed before the whole response was written. */
+  aborted(): void {
+    this.close();
+  }
+
+  private onFlushed(error?: Error | null): void {
+    if (error) return; // the socket is gone: 'close' aborts the response
+    this.finished = true;
+    this.close();
+    this.flushed?.();
+  }
+
+  private put(chunk: Uint8Array | null, callback: ((error?: Error | null) => void) | undefined): boolean {
+    const socket = this.connection.socket;
+    if (socket.destroyed) {
+      if (callback) queueMicrotask(() => callback(new Error('the connection is closed')));
+      return false;
+    }
+    const head = this.head;
+    if (head === null) return socket.write(chunk ?? EMPTY, callback);
+    this.head = null;
+    if (chunk === null || chunk.byteLength === 0) return socket.write(head, 'latin1', callback);
+    // One writev for the head and the body's first chunk.
+    socket.cork();
+    socket.write(head, 'latin1');
+    const more = socket.write(chunk, callback);
+    socket.uncork();
+    return more;
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // 499 (nginx's word for it): the connection closed before the status was sent.
+    this.observer?.finished({ method: this.method, url: this.url, status: this.head === null ? this.status : 499, aborted: !this.finished, startedAt: this.startedAt });
+    if (this.listeners.length === 0) return;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
