@@ -179,6 +179,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, handle);
   // Download requests skip node:http (download-lane.ts); options.downloadLane false leaves every request to node:http.
   const laneObserver: LaneObserver = {
+    timed: debug,
     started: () => metrics.inFlight++,
     finished: ({ method, url, status, aborted, startedAt }) => {
       metrics.inFlight--;

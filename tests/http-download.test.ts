@@ -404,6 +404,29 @@ test('bad slices and impossible formats are 400 with a typed error, never 500', 
   assert.is((await fetchAt(route, route.sign(tensorPath('b'), { slice: '::2' }))).status, 200);
 });
 
+test('an object removed and added again with other metadata: the route answers with the new records at once', async () => {
+  const bytes = Buffer.from(Float32Array.from({ length: 24 }, (_, i) => i).buffer);
+  const added = await fx.store.add(once(bytes), { dtype: 'F32', shape: [4, 6], name: 'again.bin' });
+  const cid = added.file.cid;
+  const path = downloadPath({ kind: 'tensor', cid, name: 'again' }); // a single tensor is named after its file
+  const before = await fetchAt(open, path);
+  assert.is(before.status, 200);
+  assert.is(before.headers.get('x-tensor-dtype'), 'F32');
+  assert.is(before.headers.get('x-tensor-shape'), '[4,6]');
+  await before.arrayBuffer();
+  assert.ok(fx.store.remove(cid));
+  // The same bytes (so the same CID), now as 96 bytes of U8.
+  await fx.store.add(once(bytes), { dtype: 'U8', shape: [96], name: 'again.bin' });
+  const after = await fetchAt(open, path);
+  assert.is(after.status, 200);
+  assert.is(after.headers.get('x-tensor-dtype'), 'U8');
+  assert.is(after.headers.get('x-tensor-shape'), '[96]');
+  assert.ok(Buffer.from(await after.arrayBuffer()).equals(bytes));
+  const sliced = await fetchAt(open, `${path}?slice=0:3`);
+  assert.is(sliced.headers.get('x-tensor-shape'), '[3]');
+  assert.equal([...new Uint8Array(await sliced.arrayBuffer())], [...bytes.subarray(0, 3)]);
+});
+
 test('bytes served are counted', async () => {
   const before = route.metrics.bytesServed;
   await bytesOf(await fetchAt(route, route.sign(BLOB)));

@@ -50,6 +50,8 @@ import { DEFAULT_CLOCK_SKEW, verifyRequest, type KeyRing, type VerifyFailure } f
 export interface DownloadStore {
   getFile(cid: string): FileRecord | null;
   getTensor(cid: string, name?: string | null): TensorRecord | null;
+  /** Goes up when the index may have changed (TensorStore.indexChanges); absent: memos only expire with time. */
+  readonly indexChanges?: number;
 }
 
 export interface DownloadOptions {
@@ -157,8 +159,9 @@ interface ParsedTarget {
   target: DownloadTarget;
   query: DownloadQuery;
   signed: { kid: string; key: Buffer; expiresAt: number } | null;
-  /** Its resolution, once made by a request that got that far (see Resolved). */
+  /** Its resolution, once made by a request that got that far (see Resolved), and the memo generation it belongs to. */
   resolved: Resolved | null;
+  generation: number;
 }
 
 const MEMO_ENTRIES = 4096;
@@ -172,6 +175,23 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   // reader.open (below).
   const records = new BoundedMap<string, FileRecord>(MEMO_ENTRIES);
   const tensors = new BoundedMap<string, TensorRecord>(MEMO_ENTRIES);
+  // ...as long as the CID stays in the store: an object removed and added again, say as raw bytes with another dtype,
+  // has other records. So the record memos (and resolutions made from them) last while the index is unchanged
+  // (store.indexChanges: our own writes at once, another process's once any lookup sees them) and at most
+  // RECHECK_MS, after which they are made again from the index.
+  let generation = 0;
+  let seenChanges = -1;
+  let seenEpoch = -1;
+  const refreshMemos = (): void => {
+    const changes = options.store.indexChanges ?? 0;
+    const epoch = Math.floor(performance.now() / RECHECK_MS);
+    if (changes === seenChanges && epoch === seenEpoch) return;
+    seenChanges = changes;
+    seenEpoch = epoch;
+    generation++;
+    records.clear();
+    tensors.clear();
+  };
   // reader.open looks the object up in the index and stats it (with the CID checks, tens of microseconds on these
   // VMs: most of a small range request). The index part cannot change for a CID that stays in the store, so the
   // route keeps the mapped file it returned and, on later requests, only checks that nothing happened to it since
@@ -207,10 +227,10 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
 
   /** Path, query and signature of a request target: from the memo, or parsed and verified (then memoised). */
   const parse = (url: string): ParsedTarget => {
-    const at = now();
     const memo = targets.get(url);
+    if (memo !== undefined && memo.signed === null && options.publicMode) return memo;
+    const at = now();
     if (memo !== undefined) {
-      if (memo.signed === null && options.publicMode) return memo;
       const signed = memo.signed;
       if (signed !== null && !options.publicMode && options.ring().keys.get(signed.kid) === signed.key && at <= signed.expiresAt + DEFAULT_CLOCK_SKEW) return memo;
       targets.delete(url);
@@ -229,7 +249,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
       if (!verdict.ok) throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
       signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
     }
-    const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, signed, resolved: null };
+    const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, signed, resolved: null, generation: -1 };
     targets.set(url, parsed);
     return parsed;
   };
@@ -251,13 +271,15 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     const head = method === 'HEAD';
     const parsed = parse(request.url);
     const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : PUBLIC_CACHE;
-    let resolved = parsed.resolved;
+    refreshMemos();
+    let resolved = parsed.generation === generation ? parsed.resolved : null;
     let file: MmapFile;
     if (resolved === null) {
       const fresh = parsed.target.kind === 'blob' ? resolveBlob(parsed.target.cid, lookups) : resolveTensor(parsed.target, parsed.query, options, lookups);
       resolved = fresh.resolved;
       file = fresh.file;
-      if (resolved.reusable) parsed.resolved = resolved;
+      parsed.resolved = resolved.reusable ? resolved : null;
+      parsed.generation = generation;
     } else {
       file = lookups.open(resolved.cid);
     }

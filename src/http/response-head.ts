@@ -9,14 +9,14 @@ const TOKEN = /^[-!#$%&'*+.^_`|~0-9A-Za-z]+$/;
 // Visible characters, spaces, tabs and obs-text: what node:http's checkInvalidHeaderChar lets through.
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-const statusLines = new Map<number, string>();
+const statusLines: string[] = [];
 
 export function statusLine(status: number): string {
-  let line = statusLines.get(status);
+  let line = statusLines[status];
   if (line === undefined) {
     if (!(Number.isInteger(status) && status >= 100 && status <= 999)) throw new RangeError(`invalid status ${status}`);
     line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
-    statusLines.set(status, line);
+    statusLines[status] = line;
   }
   return line;
 }
@@ -54,8 +54,19 @@ export function responseHead(status: number, fixedLines: string, headers: readon
     if (SPLITTING.test(value)) throw new TypeError(`invalid value for header ${headers[i]}: ${JSON.stringify(value)}`);
     lines += `${headers[i]}: ${value}\r\n`;
   }
-  const persistence = connection.keepAlive ? `Connection: keep-alive\r\nKeep-Alive: timeout=${connection.keepAliveSeconds}\r\n` : 'Connection: close\r\n';
-  return `${statusLine(status)}${fixedLines}${lines}Date: ${httpDate(now)}\r\n${persistence}\r\n`;
+  return `${statusLine(status)}${fixedLines}${lines}Date: ${httpDate(now)}\r\n${connection.keepAlive ? keepAliveLines(connection.keepAliveSeconds) : 'Connection: close\r\n\r\n'}`;
+}
+
+let keepAliveFor = -1;
+let keepAliveText = '';
+
+/** The Connection and Keep-Alive lines and the blank line that ends the head, made once. */
+function keepAliveLines(seconds: number): string {
+  if (seconds !== keepAliveFor) {
+    keepAliveFor = seconds;
+    keepAliveText = `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n\r\n`;
+  }
+  return keepAliveText;
 }
 
 const SPLITTING = /[\r\n\0]/;

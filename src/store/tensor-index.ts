@@ -59,6 +59,7 @@ export class TensorIndex {
   private readonly results = new Map<string, CachedResult>();
   private cachedRows = 0;
   private seenDataVersion = -1;
+  private changeCount = 0;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -222,6 +223,15 @@ export class TensorIndex {
   private forgetResults(): void {
     this.results.clear();
     this.cachedRows = 0;
+    this.changeCount++;
+  }
+
+  /**
+   * Goes up whenever the index may have changed: at each write of ours, and when a lookup finds another
+   * connection's commits (PRAGMA data_version). Lets memos of index records above this one know when to go.
+   */
+  get changes(): number {
+    return this.changeCount;
   }
 
   /** Paging builds a handful of distinct statements; preparing each once keeps a page well under a millisecond. */

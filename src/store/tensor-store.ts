@@ -100,6 +100,11 @@ export class TensorStore {
     return this.index.getFile(assertCid(cid));
   }
 
+  /** TensorIndex.changes: goes up when the index may have changed (memos of records compare it). */
+  get indexChanges(): number {
+    return this.index.changes;
+  }
+
   listFiles(options: { first: number; after?: string | null }): Page<FileRecord> {
     return this.index.listFiles(options.first, options.after);
   }
