@@ -14,7 +14,8 @@
         "src/mapping.cc",
         "src/mmap_file.cc",
         "src/cache.cc",
-        "src/fault_guard.cc"
+        "src/fault_guard.cc",
+        "src/socket_write.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "fault_guard.h"
 #include "mmap_file.h"
+#include "socket_write.h"
 
 namespace {
 
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ipfrs::InitErrors(env, exports);
   ipfrs::InitMmapFile(env, exports);
   ipfrs::InitCache(env, exports);
+  ipfrs::InitSocketWrite(env, exports);
   return exports;
 }
 

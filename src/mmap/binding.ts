@@ -28,6 +28,8 @@ export interface NativeMmap {
   close(handle: FileHandle): boolean;
   /** Mappings of this process not yet unmapped (cached or kept alive by views), and their bytes. */
   mappingStats(): { mappings: number; bytes: number };
+  /** One non-blocking send of head (latin1) + body to a socket descriptor: bytes sent, or -errno. */
+  writeResponse(fd: number, head: string, body?: Uint8Array): number;
   readonly flags: Readonly<Record<keyof typeof ADVICE_FLAGS, number>>;
   setErrorFactory(factory: (code: MmapErrorCode, message: string, path?: string, errno?: number, syscall?: string) => Error): void;
 }

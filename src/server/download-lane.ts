@@ -20,6 +20,7 @@ import type { DownloadRequest } from '../http/request.ts';
 import { parseRequestHead } from '../http/request-head.ts';
 import { headerLines, responseHead } from '../http/response-head.ts';
 import type { BodySink } from '../http/send.ts';
+import { sendDirect } from '../mmap/index.ts';
 
 export interface LaneObserver {
   /** A request was parsed and is being answered. */
@@ -368,6 +369,28 @@ class LaneResponse implements BodySink {
     const head = this.head;
     if (head === null) return socket.write(chunk ?? EMPTY, callback);
     this.head = null;
+    if (callback === undefined) {
+      // A whole answer in one write (the common small one): one system call, not Node's stream machinery.
+      let sent: 'all' | 'none' | number;
+      try {
+        sent = sendDirect(socket, head, chunk);
+      } catch (error) {
+        socket.destroy(error as Error);
+        return false;
+      }
+      if (sent === 'all') return true;
+      if (sent !== 'none') {
+        // Part went: the rest through the socket, which queues it until the kernel takes more.
+        if (sent < head.length) {
+          socket.cork();
+          socket.write(head.slice(sent), 'latin1');
+          const more = chunk === null ? true : socket.write(chunk);
+          socket.uncork();
+          return more;
+        }
+        return socket.write(chunk!.subarray(sent - head.length));
+      }
+    }
     if (chunk === null || chunk.byteLength === 0) return socket.write(head, 'latin1', callback);
     // One writev for the head and the body's first chunk.
     socket.cork();
