@@ -196,6 +196,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           headersTimeoutMs: server.headersTimeout,
           closing: () => closing,
           observer: laneObserver,
+          logger,
         });
   // Node's closeIdleConnections (also run by server.close()) takes a response as done once end() is called, so it
   // destroys a socket whose last megabytes are still queued for a slow reader: SIGTERM cut such downloads short.

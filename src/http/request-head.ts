@@ -11,6 +11,8 @@ import { addRequestHeader, noRequestHeaders, type DownloadRequest } from './requ
 
 /** Longer heads go to node:http (which allows 16 KiB, and answers 431 past it). A signed link's head is ~300 bytes. */
 export const MAX_HEAD_BYTES = 8192;
+/** Heads with more header lines go to node:http (which keeps about the first thousand and drops the rest). */
+export const MAX_HEADER_LINES = 100;
 
 export type HeadParse =
   /** More bytes are needed (and may still make a lane request). */
@@ -32,6 +34,8 @@ const REQUEST_LINE = /^(GET|HEAD|OPTIONS) (\/v1(?:[/?][-A-Za-z0-9._~!$&'()*+,;=:
 const HEAD =
   /^(?:GET|HEAD|OPTIONS) \/v1(?:[/?][-A-Za-z0-9._~!$&'()*+,;=:@/?%]*)? HTTP\/1\.1\r\n(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*\r\n$/;
 const BARE_LF = /(?:^|[^\r])\n/;
+const CONNECTION = /^ *(close|keep-alive) *$/i;
+const ZERO_LENGTH = /^ *0 *$/;
 
 /** Parses the head at the start of `text` (bytes as latin1, one character per byte). */
 export function parseRequestHead(text: string): HeadParse {
@@ -55,14 +59,16 @@ export function parseRequestHead(text: string): HeadParse {
   const headers = noRequestHeaders();
   let host = false;
   let close = false;
+  let contentLength = false;
+  let lines = 0;
   for (let at = lineEnd + 2; at < end + 2; ) {
+    if (++lines > MAX_HEADER_LINES) return HANDOFF;
     const next = head.indexOf('\r\n', at);
     const colon = head.indexOf(':', at);
     const nameLength = colon - at;
     // Only the names the lane reads are cut out and lower-cased.
-    if (nameLength === 4 || nameLength === 5 || nameLength === 6 || nameLength === 7 || nameLength === 8 || nameLength === 10 || nameLength === 13 || nameLength === 14 || nameLength === 17) {
+    if (nameLength === 4 || nameLength === 5 || nameLength === 6 || nameLength === 7 || nameLength === 8 || nameLength === 10 || nameLength === 13 || nameLength === 14 || nameLength === 16 || nameLength === 17) {
       const name = head.slice(at, colon).toLowerCase();
-      const value = fieldValue(head, colon + 1, next);
       switch (name) {
         case 'host':
           host = true;
@@ -70,18 +76,22 @@ export function parseRequestHead(text: string): HeadParse {
         case 'expect':
         case 'upgrade':
         case 'transfer-encoding':
+        case 'proxy-connection':
           return HANDOFF;
         case 'connection': {
-          const persistence = connectionOption(value);
-          if (persistence === null) return HANDOFF;
-          close ||= persistence === 'close';
+          // One option, spaces around it: what llhttp and the lane read alike. Lists and other spellings: node:http.
+          const option = CONNECTION.exec(head.slice(colon + 1, next));
+          if (option === null) return HANDOFF;
+          close ||= option[1]!.length === 5;
           break;
         }
         case 'content-length':
-          if (value !== '0') return HANDOFF;
+          // Once, and 0 with spaces around it at most (llhttp refuses a tab there, and a repeat).
+          if (contentLength || !ZERO_LENGTH.test(head.slice(colon + 1, next))) return HANDOFF;
+          contentLength = true;
           break;
         default:
-          addRequestHeader(headers, name, value);
+          addRequestHeader(headers, name, fieldValue(head, colon + 1, next));
       }
     }
     at = next + 2;
@@ -95,15 +105,4 @@ function fieldValue(head: string, from: number, to: number): string {
   while (from < to && (head.charCodeAt(from) === 0x20 || head.charCodeAt(from) === 0x09)) from++;
   while (to > from && (head.charCodeAt(to - 1) === 0x20 || head.charCodeAt(to - 1) === 0x09)) to--;
   return head.slice(from, to);
-}
-
-/** 'keep-alive' or 'close' for a Connection value of those tokens; null for any other option (node:http's). */
-function connectionOption(value: string): 'keep-alive' | 'close' | null {
-  let result: 'keep-alive' | 'close' = 'keep-alive';
-  for (const token of value.split(',')) {
-    const option = token.trim().toLowerCase();
-    if (option === 'close') result = 'close';
-    else if (option !== 'keep-alive') return null;
-  }
-  return result;
 }

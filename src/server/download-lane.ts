@@ -20,6 +20,7 @@ import type { DownloadRequest } from '../http/request.ts';
 import { parseRequestHead } from '../http/request-head.ts';
 import { headerLines, responseHead } from '../http/response-head.ts';
 import type { BodySink } from '../http/send.ts';
+import type { Logger } from './logger.ts';
 import { sendDirect } from '../mmap/index.ts';
 
 export interface LaneObserver {
@@ -42,6 +43,8 @@ export interface DownloadLaneOptions {
   /** True once the server is shutting down: responses then close their connections. */
   closing: () => boolean;
   observer?: LaneObserver;
+  /** For a failure of the lane itself (a bug): the request gets a 500 or its connection is cut. */
+  logger?: Logger;
 }
 
 export interface DownloadLane {
@@ -73,6 +76,7 @@ export function attachDownloadLane(server: Server, options: DownloadLaneOptions)
     open,
     options,
     clock: Date.now(),
+    sweepMs,
     handOff(socket: Socket) {
       open.delete(socket);
       nodeListener.call(server, socket);
@@ -87,12 +91,13 @@ export function attachDownloadLane(server: Server, options: DownloadLaneOptions)
     }
   };
   server.prependListener('connection', (socket: Socket) => {
-    const connection = new LaneConnection(lane, socket);
-    open.set(socket, connection);
+    // The clock first: it is not kept while no connection is open, and a new connection notes its start with it.
     if (sweeper === null) {
       lane.clock = Date.now();
       sweeper = setInterval(sweep, sweepMs).unref();
     }
+    const connection = new LaneConnection(lane, socket);
+    open.set(socket, connection);
     connection.start();
   });
   return {
@@ -112,8 +117,9 @@ export function attachDownloadLane(server: Server, options: DownloadLaneOptions)
 interface LaneContext {
   open: Map<Socket, LaneConnection>;
   options: DownloadLaneOptions;
-  /** Date.now() at the last sweep: the time connections note their activity with. */
+  /** Date.now() at the last sweep: the time connections note their activity with (so up to sweepMs early). */
   clock: number;
+  sweepMs: number;
   handOff(socket: Socket): void;
 }
 
@@ -131,6 +137,8 @@ function fixedLinesOf(fixed: readonly string[] | null): string {
 }
 
 const INCOMPLETE = { kind: 'incomplete' } as const;
+const INTERNAL_BODY = '{"error":"INTERNAL","status":500,"message":"internal error (logged on the server)"}\n';
+const INTERNAL_ERROR = `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${INTERNAL_BODY.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${INTERNAL_BODY}`;
 const REQUEST_TIMEOUT_HEAD = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
 class LaneConnection {
@@ -145,6 +153,8 @@ class LaneConnection {
   private last = false;
   /** The client sent FIN: the requests already received are answered, then the connection closes. */
   private clientEnded = false;
+  /** Answers queued in memory past the socket's high-water mark: the next requests wait for 'drain'. */
+  private draining = false;
   private readonly keepAliveSeconds: number;
 
   constructor(
@@ -175,7 +185,8 @@ class LaneConnection {
       this.last = true;
       this.socket.write(REQUEST_TIMEOUT_HEAD, 'latin1');
       this.socket.destroySoon();
-    } else if (now - this.activeAt > options.keepAliveTimeoutMs) {
+    } else if (now - this.activeAt > options.keepAliveTimeoutMs + this.lane.sweepMs) {
+      // (activeAt may be up to a sweep early: an idle connection is never closed before the Keep-Alive it was told.)
       this.socket.destroy();
     }
   }
@@ -210,7 +221,7 @@ class LaneConnection {
 
   /** Answers the complete requests in `pending`, in order, until one needs time (a large body) or is not ours. */
   private serve(): void {
-    while (this.current === null && !this.last && !this.socket.destroyed) {
+    while (this.current === null && !this.last && !this.draining && !this.socket.destroyed) {
       const parsed = this.pending.length === 0 ? INCOMPLETE : parseRequestHead(this.pending);
       if (parsed.kind === 'incomplete') {
         if (this.clientEnded) {
@@ -225,8 +236,21 @@ class LaneConnection {
       this.pending = this.pending.length === parsed.length ? '' : this.pending.slice(parsed.length);
       this.headStartedAt = 0;
       this.answer(parsed.request, parsed.close);
+      if (this.current === null && this.socket.writableNeedDrain) {
+        // A client sending requests faster than it reads the answers: stop reading until the socket drains, as
+        // node:http does, so the answers waiting in memory stay bounded.
+        this.draining = true;
+        this.socket.pause();
+        this.socket.once('drain', this.onDrain);
+      }
     }
   }
+
+  private readonly onDrain = (): void => {
+    this.draining = false;
+    this.socket.resume();
+    this.serve();
+  };
 
   private answer(request: DownloadRequest, close: boolean): void {
     const options = this.lane.options;
@@ -234,14 +258,29 @@ class LaneConnection {
     options.observer?.started();
     const keepAlive = !close && !this.last && !options.closing();
     if (!keepAlive) this.last = true;
-    const reply = options.route.reply(request);
-    const head = responseHead(reply.status, fixedLinesOf(reply.fixed), reply.headers, { keepAlive, keepAliveSeconds: this.keepAliveSeconds });
-    const response = new LaneResponse(this, head, request.method, request.url, reply.status, startedAt, options.observer);
-    this.current = response;
-    const sending = options.route.send(response, reply, request.url);
-    if (sending !== undefined && this.current === response) {
-      // A large body: later requests wait, unread, until it is written.
-      this.socket.pause();
+    let response: LaneResponse | null = null;
+    try {
+      const reply = options.route.reply(request);
+      const head = responseHead(reply.status, fixedLinesOf(reply.fixed), reply.headers, { keepAlive, keepAliveSeconds: this.keepAliveSeconds });
+      response = new LaneResponse(this, head, request.method, request.url, reply.status, startedAt, options.observer);
+      this.current = response;
+      const sending = options.route.send(response, reply, request.url);
+      if (sending !== undefined && this.current === response) {
+        // A large body: later requests wait, unread, until it is written.
+        this.socket.pause();
+      }
+    } catch (error) {
+      // A bug of ours (route.reply itself never throws): said plainly if nothing was sent yet, else a cut connection.
+      options.logger?.error('download lane: unexpected error', { error, method: request.method, path: request.url.split('?')[0] });
+      this.last = true;
+      if (response === null || response.unsent) {
+        options.observer?.finished({ method: request.method, url: request.url, status: 500, aborted: false, startedAt });
+        this.current = null;
+        this.socket.write(INTERNAL_ERROR, 'latin1');
+        this.socket.destroySoon();
+      } else {
+        this.socket.destroy();
+      }
     }
   }
 
@@ -304,6 +343,11 @@ class LaneResponse implements BodySink {
 
   get writableFinished(): boolean {
     return this.finished;
+  }
+
+  /** Nothing of it was written yet (not even its head). */
+  get unsent(): boolean {
+    return this.head !== null;
   }
 
   write(chunk: Uint8Array, callback: (error?: Error | null) => void): boolean {
