@@ -77,7 +77,13 @@ test('content types and file names', () => {
   assert.is(defaultFilename({ kind: 'blob', cid: CID }, raw, 'npy'), `${CID}.npy`);
   assert.is(defaultFilename({ kind: 'blob', cid: CID }, raw), `${CID}.bin`);
   assert.is(defaultFilename(tensor('encoder/layer_0/kernel'), raw), 'encoder_layer_0_kernel.bin');
-  assert.is(defaultFilename(tensor('w'), { slice: '0', format: 'npy' }), 'w.npy');
+  assert.is(defaultFilename(tensor('w'), { slice: '0', format: 'npy' }), 'w_0.npy');
+  // Every slice of a tensor its own name; the whole tensor keeps the plain one.
+  assert.is(defaultFilename(tensor('w'), { slice: '2:10, ::-3', format: 'npy' }), 'w_2-10_---3.npy');
+  assert.is(defaultFilename(tensor('enc/w'), { slice: '..., 0', format: 'raw' }), 'enc_w_..._0.bin');
+  for (const whole of [':', '...', ' ']) assert.is(defaultFilename(tensor('w'), { slice: whole, format: 'raw' }), 'w.bin');
+  const long = defaultFilename(tensor('w'), { slice: Array.from({ length: 20 }, (_, i) => `${i}:${i + 1}`).join(', '), format: 'raw' });
+  assert.match(long, /^w_[0-9a-f]{16}\.bin$/);
 });
 
 test('Content-Disposition: plain ASCII, or an ASCII fallback plus filename*', () => {

@@ -80,10 +80,24 @@ export function etagFor(target: DownloadTarget, query: DownloadQuery = { slice: 
   return `"${target.cid}/~${digest}"`;
 }
 
-/** A download name: `<cid>.<ext>` for a blob, the tensor name (slashes made `_`) + `.bin` or `.npy` otherwise. */
+/**
+ * A download name: `<cid>.<ext>` for a blob; otherwise the tensor name (slashes made `_`), then for a slice `_` and
+ * the spec (`w_0-8_--3` for `0:8, ::-3`: spaces dropped, colons `-`, commas and anything else `_`, as the playground
+ * names its downloads), so that every slice of a tensor saves under its own name, valid on any file system (a digest
+ * past 48 characters); then `.bin` or `.npy`.
+ */
 export function defaultFilename(target: DownloadTarget, query: DownloadQuery, fileFormat?: 'safetensors' | 'npy' | 'raw'): string {
   if (target.kind === 'blob') return `${target.cid}.${fileFormat === 'safetensors' ? 'safetensors' : fileFormat === 'npy' ? 'npy' : 'bin'}`;
-  return `${target.name.replace(/[/\\]/g, '_')}${query.format === 'npy' ? '.npy' : '.bin'}`;
+  const spec = (query.slice ?? '').replace(/\s+/g, '');
+  const slice = spec === '' || spec === ':' || spec === '...' ? '' : `_${sliceTag(spec)}`;
+  return `${target.name.replace(/[/\\]/g, '_')}${slice}${query.format === 'npy' ? '.npy' : '.bin'}`;
+}
+
+const MAX_SLICE_TAG = 48;
+
+function sliceTag(spec: string): string {
+  const tag = spec.replace(/:/g, '-').replace(/[^\w.,-]+/g, '_').replace(/,/g, '_');
+  return tag.length <= MAX_SLICE_TAG ? tag : createHash('sha256').update(spec).digest('hex').slice(0, 16);
 }
 
 /**
