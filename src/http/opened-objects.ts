@@ -13,8 +13,8 @@
 // - removed, or replaced by a rename over its path: the file loses its only link (nlink 0);
 // - moved away by a rename, written, chmod'ed: its ctime changes (these leave the mapped bytes intact; with coarse
 //   timestamps, a change in the same clock tick as the full check can go unseen until the next one, <= 1 s).
-// An object with hard links (nlink != 1) can be replaced without its nlink reaching 0: it is checked by path, as
-// are objects past the descriptor budget. (An inotify watch cannot replace the check: its events are handled
+// An object with hard links (nlink != 1) can be replaced without its nlink reaching 0: it is checked by path (a stat:
+// size, inode and ctime), as are objects past the descriptor budget. (An inotify watch cannot replace the check: its events are handled
 // asynchronously, and epoll may hand over a keep-alive socket's next request before an inotify event that became
 // ready earlier.) Descriptors idle past the recheck time are closed by a sweep, so a removed object's space is
 // freed even if nobody asks for it again.
@@ -40,11 +40,13 @@ export interface OpenedObjectsOptions {
 interface Entry {
   file: MmapFile;
   checkedAt: number;
-  /** When unchanged() last ran. */
+  /** When unchanged() last ran (performance.now(), as checkedAt: a clock that never goes back). */
   statAt: number;
   /** A descriptor of the object's file with its size and ctime at the check; null: check by path. */
   fd: number | null;
   ctimeMs: number;
+  /** The inode at the check (for an object checked by path: a rename over it changes it). */
+  ino: number;
 }
 
 export class OpenedObjects {
@@ -58,6 +60,13 @@ export class OpenedObjects {
   #sweeper: NodeJS.Timeout | null = null;
 
   constructor(options: OpenedObjectsOptions) {
+    const positive = (name: string, value: number | undefined, min: number) => {
+      if (value !== undefined && !(Number.isFinite(value) && value >= min)) throw new RangeError(`OpenedObjects: ${name} must be a number >= ${min}, not ${value}`);
+    };
+    positive('entries', options.entries, 1);
+    positive('descriptors', options.descriptors, 0);
+    positive('recheckMs', options.recheckMs, 1);
+    positive('statEveryMs', options.statEveryMs, 0);
     this.#options = options;
     this.#capacity = options.entries ?? 4096;
     this.#budget = options.descriptors ?? 256;
@@ -94,22 +103,30 @@ export class OpenedObjects {
   }
 
   #entryFor(file: MmapFile, at: number): Entry {
-    const entry: Entry = { file, checkedAt: at, statAt: at, fd: null, ctimeMs: 0 };
-    if (this.#descriptors >= this.#budget) return entry;
+    const entry: Entry = { file, checkedAt: at, statAt: at, fd: null, ctimeMs: 0, ino: 0 };
+    // Checked by path from here on, unless it gets a descriptor below: its inode and ctime, as they are now.
+    const byPath = () => {
+      const now = statSync(file.path, { throwIfNoEntry: false });
+      entry.ino = now?.ino ?? -1;
+      entry.ctimeMs = now?.ctimeMs ?? -1;
+      return entry;
+    };
+    if (this.#descriptors >= this.#budget) return byPath();
     let fd: number;
     try {
       fd = openSync(file.path, 'r');
     } catch {
-      return entry; // e.g. out of descriptors: checked by path
+      return byPath(); // e.g. out of descriptors
     }
     const now = fstatSync(fd);
     // Replaced meanwhile (another size), or hard-linked: leave it to the check by path.
     if (now.nlink !== 1 || now.size !== file.size) {
       closeSync(fd);
-      return entry;
+      return byPath();
     }
     entry.fd = fd;
     entry.ctimeMs = now.ctimeMs;
+    entry.ino = now.ino;
     this.#descriptors++;
     this.#sweeper ??= setInterval(() => this.#sweep(), 5 * this.#recheckMs).unref();
     return entry;
@@ -141,7 +158,10 @@ export class OpenedObjects {
 }
 
 function unchanged(entry: Entry): boolean {
-  if (entry.fd === null) return statSync(entry.file.path, { throwIfNoEntry: false })?.size === entry.file.size;
+  if (entry.fd === null) {
+    const now = statSync(entry.file.path, { throwIfNoEntry: false });
+    return now !== undefined && now.size === entry.file.size && now.ino === entry.ino && now.ctimeMs === entry.ctimeMs;
+  }
   const now = fstatSync(entry.fd);
   return now.size === entry.file.size && now.nlink === 1 && now.ctimeMs === entry.ctimeMs;
 }
