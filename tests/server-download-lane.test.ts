@@ -126,6 +126,15 @@ async function withConnection<T>(server: TestServer, run: (c: RawConnection) => 
   }
 }
 
+/** The same bytes sent on a new connection to the lane and to plain node:http: what each answered, side by side. */
+function fromBoth<T>(text: string, read: (c: RawConnection, method: string) => Promise<T>): Promise<[T, T]> {
+  const method = text.slice(0, text.indexOf(' '));
+  return Promise.all([lane, node].map((server) => withConnection(server, async (c) => {
+    await c.write(text);
+    return read(c, method);
+  }))) as Promise<[T, T]>;
+}
+
 /** Observer entries recorded while `run` runs. */
 async function observed(server: TestServer, run: () => Promise<void>): Promise<Finished[]> {
   const from = server.finished.length;
@@ -325,15 +334,7 @@ test('the lane answers download requests byte for byte as node:http does (Date a
     req('GET', '/v1/nothing'),
   ];
   for (const text of requests) {
-    const method = text.slice(0, text.indexOf(' '));
-    const [fromLane, fromNode] = await Promise.all(
-      [lane, node].map((server) =>
-        withConnection(server, async (c) => {
-          await c.write(text);
-          return c.readResponse({ method });
-        }),
-      ),
-    );
+    const [fromLane, fromNode] = await fromBoth(text, (c, method) => c.readResponse({ method }));
     assert.is(withoutDate(fromLane!.head), withoutDate(fromNode!.head), text.split('\r\n')[0]);
     assert.ok(fromLane!.body.equals(fromNode!.body), text.split('\r\n')[0]);
   }
@@ -361,17 +362,11 @@ test('HTTP/1.0, a missing Host, malformed lines, large heads: answered as node:h
     req('GET', BLOB, `X-Pad: ${'p'.repeat(20 * 1024)}`), // over node:http's: 431
   ];
   for (const text of requests) {
-    const method = text.slice(0, text.indexOf(' '));
-    const [fromLane, fromNode] = await Promise.all(
-      [lane, node].map((server) =>
-        withConnection(server, async (c) => {
-          await c.write(text);
-          const res = await c.readResponse({ method, timeoutMs: 5000 });
-          // Whether node:http then keeps the connection: the same with the lane.
-          return { res, open: await c.staysOpen(30) };
-        }),
-      ),
-    );
+    const [fromLane, fromNode] = await fromBoth(text, async (c, method) => {
+      const res = await c.readResponse({ method, timeoutMs: 5000 });
+      // Whether node:http then keeps the connection: the same with the lane.
+      return { res, open: await c.staysOpen(30) };
+    });
     const line = JSON.stringify(text.slice(0, 60));
     assert.is(fromLane!.res.statusLine, fromNode!.res.statusLine, line);
     assert.is(withoutDate(fromLane!.res.head), withoutDate(fromNode!.res.head), line);
