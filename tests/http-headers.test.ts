@@ -81,7 +81,7 @@ test('content types and file names', () => {
   // Every slice of a tensor its own name; the whole tensor keeps the plain one.
   assert.is(defaultFilename(tensor('w'), { slice: '2:10, ::-3', format: 'npy' }), 'w_2-10_---3.npy');
   assert.is(defaultFilename(tensor('enc/w'), { slice: '..., 0', format: 'raw' }), 'enc_w_..._0.bin');
-  for (const whole of [':', '...', ' ']) assert.is(defaultFilename(tensor('w'), { slice: whole, format: 'raw' }), 'w.bin');
+  for (const whole of [':', '...', ' ', ':, :', '..., :', '::']) assert.is(defaultFilename(tensor('w'), { slice: whole, format: 'raw' }), 'w.bin');
   const long = defaultFilename(tensor('w'), { slice: Array.from({ length: 20 }, (_, i) => `${i}:${i + 1}`).join(', '), format: 'raw' });
   assert.match(long, /^w_[0-9a-f]{16}\.bin$/);
 });

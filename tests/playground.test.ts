@@ -52,6 +52,8 @@ test('downloadName makes file-system-safe names from tensor names and specs', ()
   assert.is(downloadName('mel_80', '0:40, 0:100', 'NPY'), 'mel_80_0-40_0-100.npy');
   assert.is(downloadName('layers.0.attn/bias', null, 'RAW'), 'layers.0.attn_bias.bin');
   assert.is(downloadName('x', '::-1, ...', 'NPY'), 'x_---1_....npy');
+  // A spec that selects everything is the whole tensor, named as the server names it.
+  for (const spec of [':, :', '...', ' : ', '..., :']) assert.is(downloadName('w', spec, 'NPY'), 'w.npy');
   assert.is(downloadName('', '', 'RAW'), 'tensor.bin');
 });
 

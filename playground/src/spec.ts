@@ -21,6 +21,9 @@ export function defaultSpec(shape: readonly number[]): string {
 /** `mel_80[0:40, ::2].npy` -> a name every file system takes: `mel_80_0-40_--2.npy`. */
 export function downloadName(tensorName: string, spec: string | null, format: 'RAW' | 'NPY'): string {
   const base = tensorName.replace(/[^\w.-]+/g, '_') || 'tensor';
-  const suffix = spec && spec.trim() ? `_${spec.replace(/\s+/g, '').replace(/:/g, '-').replace(/[^\w.,-]+/g, '_').replace(/,/g, '_')}` : '';
+  const compact = (spec ?? '').replace(/\s+/g, '');
+  // A spec that selects everything (`:, :`, `...`) names the whole tensor, as the server's Content-Disposition does.
+  const whole = compact.split(',').every((part) => part === '' || part === ':' || part === '::' || part === '...');
+  const suffix = whole ? '' : `_${compact.replace(/:/g, '-').replace(/[^\w.,-]+/g, '_').replace(/,/g, '_')}`;
   return `${base}${suffix}.${format === 'NPY' ? 'npy' : 'bin'}`;
 }

@@ -89,7 +89,9 @@ export function etagFor(target: DownloadTarget, query: DownloadQuery = { slice: 
 export function defaultFilename(target: DownloadTarget, query: DownloadQuery, fileFormat?: 'safetensors' | 'npy' | 'raw'): string {
   if (target.kind === 'blob') return `${target.cid}.${fileFormat === 'safetensors' ? 'safetensors' : fileFormat === 'npy' ? 'npy' : 'bin'}`;
   const spec = (query.slice ?? '').replace(/\s+/g, '');
-  const slice = spec === '' || spec === ':' || spec === '...' ? '' : `_${sliceTag(spec)}`;
+  // A spec that selects everything (`:, :`, `...`) names the whole tensor.
+  const whole = spec.split(',').every((part) => part === '' || part === ':' || part === '::' || part === '...');
+  const slice = whole ? '' : `_${sliceTag(spec)}`;
   return `${target.name.replace(/[/\\]/g, '_')}${slice}${query.format === 'npy' ? '.npy' : '.bin'}`;
 }
 
