@@ -1,7 +1,7 @@
 // The download route: `GET|HEAD /v1/blob/<cid>` and `/v1/tensor/<cid>/<name>[?slice=..&format=raw|npy]`.
-// The only I/O in src/http: every decision is made by the pure modules (paths, sign, conditional, range, multipart,
-// headers); this file looks things up in the store and maps them, making a DownloadReply (status, headers, views of
-// mapped memory). Writing it is a transport's job: `handle` here for node:http, and src/server/download-lane.ts, a
+// Every decision is made by the pure modules (paths, sign, conditional, range, multipart, headers, refusal); this
+// file looks things up in the store and maps them (with representations.ts), making a DownloadReply (status,
+// headers, views of mapped memory). Writing it is a transport's job: `handle` here for node:http, and src/server/download-lane.ts, a
 // leaner HTTP/1.1 path for the download requests that make up most of a server's traffic; both write the views
 // to the socket with send.ts.
 //
@@ -12,33 +12,18 @@
 // A tensor or slice is its own representation: its length, ETag and ranges count within its bytes (the .npy header
 // included for format=npy), never within the file it lives in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { constants as bufferConstants } from 'node:buffer';
 import type { MmapFile } from '../mmap/index.ts';
-import { dtypeSize, numpyDescr } from '../tensor/dtype.ts';
-import { SliceSpecError } from '../tensor/errors.ts';
-import { npyHeader } from '../tensor/npy.ts';
-import { StoreError } from '../store/errors.ts';
 import type { TensorReader } from '../store/tensor-reader.ts';
 import type { FileRecord, TensorRecord } from '../store/types.ts';
 import type { Logger } from '../server/logger.ts';
 import type { Metrics } from '../server/metrics.ts';
 import { evaluatePreconditions, type Precondition } from './conditional.ts';
-import {
-  contentTypeFor,
-  corsHeaders,
-  corsPreflightHeaders,
-  defaultFilename,
-  etagFor,
-  representationHeaders,
-  varyingHeaderList,
-  type CachePolicy,
-  type HeaderList,
-  type HeaderMap,
-  type Representation,
-} from './headers.ts';
+import { corsHeaders, corsPreflightHeaders, varyingHeaderList, type CachePolicy, type HeaderList, type HeaderMap, type Representation } from './headers.ts';
 import { planMultipart } from './multipart.ts';
+import { asRefusal, Refusal } from './refusal.ts';
+import { PUBLIC_CACHE, resolveBlob, resolveTensor, type Lookups, type Resolved } from './representations.ts';
 import { parseDownloadPath, parseDownloadQuery, splitRequestTarget, type DownloadQuery, type DownloadTarget } from './paths.ts';
-import { bodyLength, bodyViews, singleView, type Piece } from './body.ts';
+import { bodyViews, singleView } from './body.ts';
 import { BoundedMap } from './memo.ts';
 import { OpenedObjects } from './opened-objects.ts';
 import { DEFAULT_MAX_RANGES, parseRange, type ByteRange } from './range.ts';
@@ -107,37 +92,6 @@ export interface DownloadRoute {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
   /** Closes the descriptors the route holds (opened-objects.ts). */
   close(): void;
-}
-
-/** A refusal with its HTTP status; `code` is a stable word for clients, `message` says what to do. */
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: HeaderMap = {},
-    /** For 403: which check failed (sign.ts VerifyFailure), also in the body. */
-    readonly reason?: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * What a parsed target resolves to in the store. Index records are immutable for a CID, so this is kept with the
- * parsed target and reused by later requests for the same URL (reusable), except for a strided slice, whose plan
- * can be large; the object itself is opened (and so checked on disk) by every request.
- */
-interface Resolved {
-  /** The representation, with the public Cache-Control policy (a signed link's depends on the link and the clock). */
-  rep: Representation;
-  /** representationHeaders(rep), made once. */
-  fixed: readonly string[];
-  /** The object the body is read from. */
-  cid: string;
-  /** The body's pieces. May do work (a strided slice's gather), so it runs only when bytes are sent. */
-  pieces(): Piece[];
-  reusable: boolean;
 }
 
 const FORBIDDEN: Record<VerifyFailure, string> = {
@@ -361,108 +315,11 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   return { reply, send, handle, close: () => opened.close() };
 }
 
-const PUBLIC_CACHE: CachePolicy = { kind: 'public' };
-
 /** A representation with another cache policy: spelt out, since spreading an object costs microseconds here. */
 function withCache(rep: Representation, cache: CachePolicy): Representation {
   return { etag: rep.etag, length: rep.length, contentType: rep.contentType, cache, filename: rep.filename, dtype: rep.dtype, shape: rep.shape };
 }
 const NO_PRECONDITIONS: Precondition = { kind: 'proceed', honourRange: true };
-
-/** Index lookups, memoised (see createDownloadRoute). */
-interface Lookups {
-  /** The mapped object: TensorReader.open, or its earlier answer while the object on disk keeps its size. */
-  open(cid: string): MmapFile;
-  file(cid: string): FileRecord | null;
-  tensor(cid: string, name: string): TensorRecord | null;
-}
-
-function resolveBlob(cid: string, lookups: Lookups): { resolved: Resolved; file: MmapFile } {
-  const record = lookups.file(cid);
-  if (!record) throw new Refusal(404, 'NOT_FOUND', `no file with CID ${cid}`);
-  const file = lookups.open(cid);
-  const target: DownloadTarget = { kind: 'blob', cid };
-  const query: DownloadQuery = { slice: null, format: 'raw' };
-  const rep: Representation = {
-    etag: etagFor(target),
-    length: file.size,
-    contentType: contentTypeFor('raw'),
-    cache: PUBLIC_CACHE,
-    filename: defaultFilename(target, query, record.format),
-  };
-  const pieces: Piece[] = [{ cid, start: 0, end: file.size }];
-  return { resolved: { rep, fixed: representationHeaders(rep), cid, pieces: () => pieces, reusable: true }, file };
-}
-
-/**
- * A tensor, whole or sliced, raw or .npy: the same bytes tensorPayload (src/store/tensor-payload.ts) makes, composed
- * here as pieces so that a tensor over 4 GiB (more than one Buffer) is served too, and a strided slice is gathered
- * only when its bytes are sent (not for HEAD, 304 or 416).
- */
-function resolveTensor(
-  target: Extract<DownloadTarget, { kind: 'tensor' }>,
-  query: DownloadQuery,
-  options: DownloadOptions,
-  lookups: Lookups,
-): { resolved: Resolved; file: MmapFile } {
-  const tensor = lookups.tensor(target.cid, target.name);
-  if (!tensor) {
-    const file = lookups.file(target.cid);
-    throw new Refusal(404, 'NOT_FOUND', file ? `file ${target.cid} has no tensor named ${JSON.stringify(target.name)}` : `no file with CID ${target.cid}`);
-  }
-  const file = lookups.open(tensor.cid);
-  const descr = query.format === 'npy' ? npyDescr(tensor) : null;
-  const spec = query.slice?.trim() ?? '';
-  let shape: number[];
-  let header: Buffer | null;
-  let data: () => Piece[];
-  let dataLength: number;
-  let strided = false;
-  if (spec === '' || spec === '...' || spec === ':') {
-    // The stored bytes as they are (column-major kept, and said so in the .npy header).
-    shape = tensor.shape;
-    header = descr ? npyHeader(descr, shape, tensor.fortranOrder) : null;
-    const region: Piece[] = [{ cid: tensor.cid, start: tensor.byteOffset, end: tensor.byteOffset + tensor.byteLength }];
-    data = () => region;
-    dataLength = tensor.byteLength;
-  } else {
-    const plan = options.reader.plan(tensor, spec);
-    shape = plan.shape;
-    header = descr ? npyHeader(descr, shape, false) : null;
-    dataLength = plan.byteLength;
-    if (plan.rangeCount <= 1) {
-      const region: Piece[] = plan.rangeCount === 0 ? [] : [{ cid: tensor.cid, start: tensor.byteOffset + plan.ranges[0]!, end: tensor.byteOffset + plan.ranges[1]! }];
-      data = () => region;
-    } else {
-      if (plan.byteLength > bufferConstants.MAX_LENGTH) {
-        throw new Refusal(413, 'TOO_LARGE', `this strided slice is ${plan.byteLength} bytes, more than one gather can hold (${bufferConstants.MAX_LENGTH}): ask for it in parts (e.g. by rows)`);
-      }
-      strided = true;
-      data = () => [options.reader.sliceBytes(tensor, plan)];
-    }
-  }
-  const rep: Representation = {
-    etag: etagFor(target, query),
-    length: (header?.byteLength ?? 0) + dataLength,
-    contentType: contentTypeFor(query.format),
-    cache: PUBLIC_CACHE,
-    filename: defaultFilename(target, query),
-    dtype: tensor.dtype,
-    shape,
-  };
-  const pieces = (): Piece[] => {
-    const pieces = header ? [header, ...data()] : data();
-    if (bodyLength(pieces) !== rep.length) throw new Error(`tensor body is ${bodyLength(pieces)} bytes, planned ${rep.length}`);
-    return pieces;
-  };
-  return { resolved: { rep, fixed: representationHeaders(rep), cid: tensor.cid, pieces, reusable: !strided }, file };
-}
-
-function npyDescr(tensor: TensorRecord): string {
-  const descr = numpyDescr(tensor.dtype, tensor.littleEndian);
-  if (!descr) throw new StoreError('INVALID_ARGUMENT', `NumPy has no ${tensor.dtype} dtype: ask for format raw (${dtypeSize(tensor.dtype)} bytes per element)`);
-  return descr;
-}
 
 /** Each part's framing, the part's bytes as views of the body, then the closing delimiter. */
 function* multipartViews(plan: ReturnType<typeof planMultipart>, views: (range: ByteRange) => Iterable<Uint8Array>): Generator<Uint8Array> {
@@ -471,33 +328,6 @@ function* multipartViews(plan: ReturnType<typeof planMultipart>, views: (range: 
     yield* views(part);
   }
   yield plan.tail;
-}
-
-/** Expected failures of the layers below, as HTTP refusals; null for anything else (a bug: 500). */
-function asRefusal(error: unknown): Refusal | null {
-  if (error instanceof Refusal) return error;
-  if (error instanceof SliceSpecError) return new Refusal(400, 'INVALID_SLICE', error.message);
-  if (error instanceof StoreError) {
-    switch (error.code) {
-      case 'NOT_FOUND':
-        return new Refusal(404, 'NOT_FOUND', error.message);
-      case 'INVALID_ARGUMENT':
-        return new Refusal(400, 'BAD_REQUEST', error.message);
-      case 'TOO_LARGE':
-        return new Refusal(413, 'TOO_LARGE', error.message);
-      case 'INVALID_FORMAT':
-      case 'IO':
-      case 'NO_SPACE':
-        // The store's bytes or disk, not the request: the server's fault, said plainly.
-        return new Refusal(500, 'STORE_ERROR', error.message);
-    }
-  }
-  const code = (error as { code?: unknown; name?: unknown })?.code;
-  if ((error as Error)?.name === 'MmapError') {
-    if (code === 'FILE_NOT_FOUND') return new Refusal(404, 'NOT_FOUND', 'the object is missing from the store');
-    return new Refusal(503, 'UNAVAILABLE', `the object cannot be mapped right now (${String(code)})`, { 'Retry-After': '1' });
-  }
-  return null;
 }
 
 function errorReply(refusal: Refusal, method: string): DownloadReply {

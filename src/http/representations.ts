@@ -1,0 +1,128 @@
+// What a download target is in the store: its representation (ETag, length, type, file name, dtype and shape),
+// the headers that never change for it, and the pieces its body is made of (an .npy header, regions of a mapped
+// object, a gathered strided slice). The route memoises these (download.ts); this file looks things up through it.
+import { constants as bufferConstants } from 'node:buffer';
+import type { MmapFile } from '../mmap/index.ts';
+import { dtypeSize, numpyDescr } from '../tensor/dtype.ts';
+import { npyHeader } from '../tensor/npy.ts';
+import { StoreError } from '../store/errors.ts';
+import type { FileRecord, TensorRecord } from '../store/types.ts';
+import type { DownloadOptions } from './download.ts';
+import { contentTypeFor, defaultFilename, etagFor, representationHeaders, type CachePolicy, type Representation } from './headers.ts';
+import type { DownloadQuery, DownloadTarget } from './paths.ts';
+import { bodyLength, type Piece } from './body.ts';
+import { Refusal } from './refusal.ts';
+
+export const PUBLIC_CACHE: CachePolicy = { kind: 'public' };
+
+/**
+ * What a parsed target resolves to in the store. Index records are immutable for a CID, so this is kept with the
+ * parsed target and reused by later requests for the same URL (reusable), except for a strided slice, whose plan
+ * can be large; the object itself is opened (and so checked on disk) by every request.
+ */
+export interface Resolved {
+  /** The representation, with the public Cache-Control policy (a signed link's depends on the link and the clock). */
+  rep: Representation;
+  /** representationHeaders(rep), made once. */
+  fixed: readonly string[];
+  /** The object the body is read from. */
+  cid: string;
+  /** The body's pieces. May do work (a strided slice's gather), so it runs only when bytes are sent. */
+  pieces(): Piece[];
+  reusable: boolean;
+}
+
+/** Index lookups, memoised (see createDownloadRoute). */
+export interface Lookups {
+  /** The mapped object: TensorReader.open, or its earlier answer while the object on disk keeps its size. */
+  open(cid: string): MmapFile;
+  file(cid: string): FileRecord | null;
+  tensor(cid: string, name: string): TensorRecord | null;
+}
+
+export function resolveBlob(cid: string, lookups: Lookups): { resolved: Resolved; file: MmapFile } {
+  const record = lookups.file(cid);
+  if (!record) throw new Refusal(404, 'NOT_FOUND', `no file with CID ${cid}`);
+  const file = lookups.open(cid);
+  const target: DownloadTarget = { kind: 'blob', cid };
+  const query: DownloadQuery = { slice: null, format: 'raw' };
+  const rep: Representation = {
+    etag: etagFor(target),
+    length: file.size,
+    contentType: contentTypeFor('raw'),
+    cache: PUBLIC_CACHE,
+    filename: defaultFilename(target, query, record.format),
+  };
+  const pieces: Piece[] = [{ cid, start: 0, end: file.size }];
+  return { resolved: { rep, fixed: representationHeaders(rep), cid, pieces: () => pieces, reusable: true }, file };
+}
+
+/**
+ * A tensor, whole or sliced, raw or .npy: the same bytes tensorPayload (src/store/tensor-payload.ts) makes, composed
+ * here as pieces so that a tensor over 4 GiB (more than one Buffer) is served too, and a strided slice is gathered
+ * only when its bytes are sent (not for HEAD, 304 or 416).
+ */
+export function resolveTensor(
+  target: Extract<DownloadTarget, { kind: 'tensor' }>,
+  query: DownloadQuery,
+  options: DownloadOptions,
+  lookups: Lookups,
+): { resolved: Resolved; file: MmapFile } {
+  const tensor = lookups.tensor(target.cid, target.name);
+  if (!tensor) {
+    const file = lookups.file(target.cid);
+    throw new Refusal(404, 'NOT_FOUND', file ? `file ${target.cid} has no tensor named ${JSON.stringify(target.name)}` : `no file with CID ${target.cid}`);
+  }
+  const file = lookups.open(tensor.cid);
+  const descr = query.format === 'npy' ? npyDescr(tensor) : null;
+  const spec = query.slice?.trim() ?? '';
+  let shape: number[];
+  let header: Buffer | null;
+  let data: () => Piece[];
+  let dataLength: number;
+  let strided = false;
+  if (spec === '' || spec === '...' || spec === ':') {
+    // The stored bytes as they are (column-major kept, and said so in the .npy header).
+    shape = tensor.shape;
+    header = descr ? npyHeader(descr, shape, tensor.fortranOrder) : null;
+    const region: Piece[] = [{ cid: tensor.cid, start: tensor.byteOffset, end: tensor.byteOffset + tensor.byteLength }];
+    data = () => region;
+    dataLength = tensor.byteLength;
+  } else {
+    const plan = options.reader.plan(tensor, spec);
+    shape = plan.shape;
+    header = descr ? npyHeader(descr, shape, false) : null;
+    dataLength = plan.byteLength;
+    if (plan.rangeCount <= 1) {
+      const region: Piece[] = plan.rangeCount === 0 ? [] : [{ cid: tensor.cid, start: tensor.byteOffset + plan.ranges[0]!, end: tensor.byteOffset + plan.ranges[1]! }];
+      data = () => region;
+    } else {
+      if (plan.byteLength > bufferConstants.MAX_LENGTH) {
+        throw new Refusal(413, 'TOO_LARGE', `this strided slice is ${plan.byteLength} bytes, more than one gather can hold (${bufferConstants.MAX_LENGTH}): ask for it in parts (e.g. by rows)`);
+      }
+      strided = true;
+      data = () => [options.reader.sliceBytes(tensor, plan)];
+    }
+  }
+  const rep: Representation = {
+    etag: etagFor(target, query),
+    length: (header?.byteLength ?? 0) + dataLength,
+    contentType: contentTypeFor(query.format),
+    cache: PUBLIC_CACHE,
+    filename: defaultFilename(target, query),
+    dtype: tensor.dtype,
+    shape,
+  };
+  const pieces = (): Piece[] => {
+    const pieces = header ? [header, ...data()] : data();
+    if (bodyLength(pieces) !== rep.length) throw new Error(`tensor body is ${bodyLength(pieces)} bytes, planned ${rep.length}`);
+    return pieces;
+  };
+  return { resolved: { rep, fixed: representationHeaders(rep), cid: tensor.cid, pieces, reusable: !strided }, file };
+}
+
+function npyDescr(tensor: TensorRecord): string {
+  const descr = numpyDescr(tensor.dtype, tensor.littleEndian);
+  if (!descr) throw new StoreError('INVALID_ARGUMENT', `NumPy has no ${tensor.dtype} dtype: ask for format raw (${dtypeSize(tensor.dtype)} bytes per element)`);
+  return descr;
+}
