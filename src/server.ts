@@ -114,17 +114,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // The per-request listeners are shared functions (`this` is the response), not closures made for every request,
   // and the route is worked out again rather than stored: a small range request costs only tens of microseconds.
-  function onClose(this: ServerResponse): void {
+  /** What every answered request leaves, whichever path answered it: its count by route and status, a debug line. */
+  const requestDone = (route: Route, method: string | undefined, url: string, status: number, startedAt: number, aborted: boolean, lane: boolean): void => {
     metrics.inFlight--;
+    metrics.countResponse(route, status);
+    if (debug) logger.debug('request', { method, path: pathOf(url), status, ms: Math.round(performance.now() - startedAt), aborted, ...(lane ? { lane } : {}) });
+  };
+  function onClose(this: ServerResponse): void {
     streams.delete(this);
-    // 499 (nginx's word for it): the client went away before a status was sent.
-    const status = this.headersSent ? this.statusCode : 499;
-    metrics.countResponse(routeOf(this.req.url ?? '/'), status);
+    let startedAt = 0;
     if (debug) {
-      const ms = Math.round(performance.now() - (started.get(this) ?? 0));
+      startedAt = started.get(this) ?? 0;
       started.delete(this);
-      logger.debug('request', { method: this.req.method, path: pathOf(this.req.url ?? '/'), status, ms, aborted: !this.writableFinished });
     }
+    // 499 (nginx's word for it): the client went away before a status was sent.
+    const url = this.req.url ?? '/';
+    requestDone(routeOf(url), this.req.method, url, this.headersSent ? this.statusCode : 499, startedAt, !this.writableFinished, false);
     // A keep-alive socket that just went idle during shutdown is closed now, not at its idle timeout.
     if (closing) setImmediate(closeIdle);
   }
@@ -181,11 +186,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const laneObserver: LaneObserver = {
     timed: debug,
     started: () => metrics.inFlight++,
-    finished: ({ method, url, status, aborted, startedAt }) => {
-      metrics.inFlight--;
-      metrics.countResponse('download', status);
-      if (debug) logger.debug('request', { method, path: pathOf(url), status, ms: Math.round(performance.now() - startedAt), aborted, lane: true });
-    },
+    finished: ({ method, url, status, aborted, startedAt }) => requestDone('download', method, url, status, startedAt, aborted, true),
   };
   const lane =
     options.downloadLane === false

@@ -126,7 +126,6 @@ function fixedLinesOf(fixed: readonly string[] | null): string {
   return lines;
 }
 
-const INCOMPLETE = { kind: 'incomplete' } as const;
 const INTERNAL_BODY = '{"error":"INTERNAL","status":500,"message":"internal error (logged on the server)"}\n';
 const INTERNAL_ERROR = `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${INTERNAL_BODY.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${INTERNAL_BODY}`;
 const REQUEST_TIMEOUT_HEAD = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
@@ -212,7 +211,7 @@ class LaneConnection {
   /** Answers the complete requests in `pending`, in order, until one needs time (a large body) or is not ours. */
   private serve(): void {
     while (this.current === null && !this.last && !this.draining && !this.socket.destroyed) {
-      const parsed = this.pending.length === 0 ? INCOMPLETE : parseRequestHead(this.pending);
+      const parsed = parseRequestHead(this.pending);
       if (parsed.kind === 'incomplete') {
         if (this.clientEnded) {
           // Nothing more will come: a partial head stays unanswered, as node:http leaves it.

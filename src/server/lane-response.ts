@@ -120,7 +120,7 @@ export class LaneResponse implements BodySink {
       if (callback) queueMicrotask(() => callback(new Error('the connection is closed')));
       return false;
     }
-    const head = this.head;
+    let head = this.head;
     if (head === null) return socket.write(chunk ?? EMPTY, callback);
     this.head = null;
     if (callback === undefined) {
@@ -133,17 +133,9 @@ export class LaneResponse implements BodySink {
         return false;
       }
       if (sent === 'all') return true;
-      if (sent !== 'none') {
-        // Part went: the rest through the socket, which queues it until the kernel takes more.
-        if (sent < head.length) {
-          socket.cork();
-          socket.write(head.slice(sent), 'latin1');
-          const more = chunk === null ? true : socket.write(chunk);
-          socket.uncork();
-          return more;
-        }
-        return socket.write(chunk!.subarray(sent - head.length));
-      }
+      // Part went: the rest through the socket below, which queues it until the kernel takes more.
+      if (sent !== 'none' && sent < head.length) head = head.slice(sent);
+      else if (sent !== 'none') return socket.write(chunk!.subarray(sent - head.length));
     }
     if (chunk === null || chunk.byteLength === 0) return socket.write(head, 'latin1', callback);
     // One writev for the head and the body's first chunk.
