@@ -2,9 +2,10 @@
 // configurations, a plain Node createReadStream server and graphql-yoga's hello world.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nginxConfig } from './nginx-config.ts';
+import { freePort } from './ports.ts';
 import { sleep } from './stats.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,17 +24,6 @@ const running = new Set<RunningServer>();
 /** For the runner's finally and signal handlers: nothing this bench started outlives it. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((s) => s.stop()));
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 interface SpawnSpec {
@@ -106,35 +96,7 @@ export async function startNginx(binary: string, name: string, root: string, con
   const prefix = join(tmpDir, name);
   mkdirSync(join(prefix, 'logs'), { recursive: true });
   const port = await freePort();
-  // `user root`: workers otherwise run as www-data and may not read the store. Only when we are root, as nginx
-  // ignores the directive (with a warning) otherwise.
-  const userLine = process.getuid?.() === 0 ? 'user root;' : '';
-  const conf = `
-${userLine}
-worker_processes 1;
-daemon off;
-master_process on;
-pid ${join(prefix, 'nginx.pid')};
-error_log ${join(prefix, 'logs', 'error.log')} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  types { }
-  default_type application/octet-stream;
-  sendfile ${config.sendfile ? 'on' : 'off'};
-  ${config.outputBuffers ? `output_buffers ${config.outputBuffers};` : ''}
-  keepalive_requests 100000000;
-  client_body_temp_path ${join(prefix, 'body')};
-  proxy_temp_path ${join(prefix, 'proxy')};
-  fastcgi_temp_path ${join(prefix, 'fastcgi')};
-  uwsgi_temp_path ${join(prefix, 'uwsgi')};
-  scgi_temp_path ${join(prefix, 'scgi')};
-  server {
-    listen 127.0.0.1:${port};
-    root ${root};
-  }
-}
-`;
+  const conf = nginxConfig({ prefix, port, root, sendfile: config.sendfile, outputBuffers: config.outputBuffers });
   const confPath = join(prefix, 'nginx.conf');
   writeFileSync(confPath, conf);
   return spawnServer({

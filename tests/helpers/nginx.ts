@@ -1,8 +1,9 @@
 // Starts a throwaway nginx on 127.0.0.1 serving one folder: the reference for Range tests and benchmarks.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { nginxConfig } from '../../bench/lib/nginx-config.ts';
+import { freePort } from '../../bench/lib/ports.ts';
 import { tempDir } from './paths.ts';
 
 export interface NginxOptions {
@@ -29,51 +30,13 @@ export function nginxBinary(): string | null {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const binary = nginxBinary();
   if (!binary) throw new Error('nginx is not installed: apt-get install nginx-light');
   const prefix = tempDir('ipfrs-nginx-');
   mkdirSync(join(prefix.path, 'logs'));
   const port = await freePort();
-  // `user root`: workers run as www-data by default and could not read a 0700 temp folder.
-  const conf = `
-user root;
-worker_processes ${options.workers ?? 1};
-daemon off;
-master_process on;
-pid ${join(prefix.path, 'nginx.pid')};
-error_log ${join(prefix.path, 'logs', 'error.log')} warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  types { }
-  default_type application/octet-stream;
-  sendfile ${options.sendfile ? 'on' : 'off'};
-  ${options.outputBuffers ? `output_buffers ${options.outputBuffers};` : ''}
-  keepalive_requests 1000000;
-  client_body_temp_path ${join(prefix.path, 'body')};
-  proxy_temp_path ${join(prefix.path, 'proxy')};
-  fastcgi_temp_path ${join(prefix.path, 'fastcgi')};
-  uwsgi_temp_path ${join(prefix.path, 'uwsgi')};
-  scgi_temp_path ${join(prefix.path, 'scgi')};
-  server {
-    listen 127.0.0.1:${port};
-    root ${options.root};
-    etag on;
-  }
-}
-`;
+  const conf = nginxConfig({ prefix: prefix.path, port, root: options.root, sendfile: options.sendfile, outputBuffers: options.outputBuffers, workers: options.workers });
   const confPath = join(prefix.path, 'nginx.conf');
   writeFileSync(confPath, conf);
   const child: ChildProcess = spawn(binary, ['-p', prefix.path, '-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
