@@ -8,6 +8,9 @@
 //             socket as is)                                                           >= 3x / >= 5x readSync
 //     copy    the view copied into a reused buffer (the same work readSync does)      shown for fairness, no target
 //   cache miss + first view: the miss plus the external Buffer made on a file's first read, no target
+//   guarded copies (what the inline GraphQL answers and strided slices cost): file.copy of 4 KiB / 1 MiB and
+//     file.gather of a strided 64 KiB slice (16,384 ranges of 4 bytes) and of 64 rows of 1 KiB, against the same
+//     bytes copied from a view without the fault guard (Buffer.copy, one call per range), no target
 // The page cache is warm for both sides (the file was just written) and the mapping is populated, so neither pays
 // for disk or first-touch faults.
 //
@@ -102,6 +105,54 @@ function ratioRow(id: string, name: string, samples: number[], baselineSamples: 
   return { id, name, unit: 'us', samples, medianUs, baseline, ratio, target: times === undefined ? '' : `>= ${times}x`, ok: times === undefined ? null : ratio >= times };
 }
 
+/** A row against the unguarded copy of the same bytes out of a view: ratio > 1 means the guarded copy is faster. */
+function copyRow(id: string, name: string, samples: number[], baselineSamples: number[]): BenchRow {
+  const medianUs = median(samples);
+  const baseline = { name: 'the same bytes copied from a view (unguarded)', samples: baselineSamples, medianUs: median(baselineSamples) };
+  return { id, name, unit: 'us', samples, medianUs, baseline, ratio: baseline.medianUs / medianUs, target: '', ok: null };
+}
+
+/** file.copy and file.gather (the fault-guarded copies) beside unguarded copies of the same ranges from a view. */
+function guardedCopyRows(mapped: MmapFile, size: number, samples: number): BenchRow[] {
+  const view = mapped.bytes();
+  const rows: BenchRow[] = [];
+  for (const [id, label, length, batch] of [['copy-4k', '4 KiB', 4096, 2048], ['copy-1m', '1 MiB', 1 << 20, 32]] as const) {
+    const at = offsets(8192, size, length);
+    const copied = measure(batch, samples, (i) => {
+      const start = at[i & 8191]!;
+      sink += mapped.copy(start, start + length).length;
+    });
+    const plain = measure(batch, samples, (i) => {
+      const start = at[i & 8191]!;
+      const out = Buffer.allocUnsafeSlow(length);
+      sink += view.copy(out, 0, start, start + length);
+    });
+    rows.push(copyRow(id, `file.copy of ${label} at random offsets (guarded)`, copied, plain));
+  }
+  const shapes = [
+    ['gather-strided', 'file.gather of a strided 64 KiB slice (16,384 x 4 B, stride 8 B)', 16_384, 4, 8],
+    ['gather-rows', 'file.gather of 64 rows of 1 KiB (stride 64 KiB)', 64, 1024, 65_536],
+  ] as const;
+  for (const [id, name, count, length, stride] of shapes) {
+    const base = Math.floor(Math.random() * Math.floor((size - count * stride) / 4096)) * 4096;
+    const flat = new Float64Array(count * 2);
+    for (let k = 0; k < count; k++) {
+      flat[2 * k] = base + k * stride;
+      flat[2 * k + 1] = base + k * stride + length;
+    }
+    const gathered = measure(16, samples, () => {
+      sink += mapped.gather(flat).length;
+    });
+    const plain = measure(16, samples, () => {
+      const out = Buffer.allocUnsafeSlow(count * length);
+      for (let k = 0; k < count; k++) view.copy(out, k * length, flat[2 * k]!, flat[2 * k + 1]!);
+      sink += out.length;
+    });
+    rows.push(copyRow(id, name, gathered, plain));
+  }
+  return rows;
+}
+
 export async function runMmapBench(options: MmapBenchOptions = {}): Promise<BenchRow[]> {
   const quick = options.quick ?? false;
   const samples = quick ? 7 : 31;
@@ -169,6 +220,7 @@ export async function runMmapBench(options: MmapBenchOptions = {}): Promise<Benc
         rows.push(ratioRow(id, `random ${label} reads (zero-copy view)`, viewUs, readSyncUs, times));
         rows.push(ratioRow(`${id}-copy`, `random ${label} reads (view + copy into a reused buffer)`, copyUs, readSyncUs));
       }
+      rows.push(...guardedCopyRows(mapped, size, samples));
     } finally {
       closeSync(fd);
       mapped.close();

@@ -481,9 +481,13 @@ test('20 concurrent downloads of a 64 MiB file while a loop clears and evicts th
       await new Promise((r) => setTimeout(r, 1));
     }
   })();
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => download(i % 5 === 4 ? rangeLink : link, i % 2 === 0)));
-  running = false;
-  await churn;
+  let results: Awaited<ReturnType<typeof download>>[];
+  try {
+    results = await Promise.all(Array.from({ length: 20 }, (_, i) => download(i % 5 === 4 ? rangeLink : link, i % 2 === 0)));
+  } finally {
+    running = false; // also when a download fails: the churn must not outlive the store
+    await churn;
+  }
 
   const sliceHash = createHash('sha256').update(bytes.subarray(1000, 50_000_000)).digest('hex');
   results.forEach((r, i) => {

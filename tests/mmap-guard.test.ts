@@ -164,6 +164,7 @@ const DEATHS: Array<[name: string, script: string, signal: NodeJS.Signals]> = [
   ['the control: JS reading a lost page through a view', `view[${LOST + 100}];`, 'SIGBUS'],
   ['the control, after the guard caught a fault', `outcome(() => file.copy(${LOST}, ${SIZE})); view[${SIZE - 1}];`, 'SIGBUS'],
   ['a write into a view (PROT_READ)', `view[0] = 1;`, 'SIGSEGV'],
+  ['a write into a view after caught faults', `for (let i = 0; i < 10; i++) outcome(() => file.copy(${LOST}, ${SIZE})); view[0] = 1;`, 'SIGSEGV'],
   ['a sent SIGBUS', `process.kill(process.pid, 'SIGBUS'); await new Promise((r) => setTimeout(r, 5000));`, 'SIGBUS'],
   ['a sent SIGBUS after a caught fault', `outcome(() => file.copy(${LOST}, ${SIZE})); process.kill(process.pid, 'SIGBUS'); await new Promise((r) => setTimeout(r, 5000));`, 'SIGBUS'],
   ['a sent SIGSEGV', `process.kill(process.pid, 'SIGSEGV'); await new Promise((r) => setTimeout(r, 5000));`, 'SIGSEGV'],
@@ -194,6 +195,60 @@ process.stdout.write(JSON.stringify({ inside, trapped, guarded }));
   );
   assert.is(result.status, 0, describe(result));
   assert.equal(JSON.parse(result.stdout), { inside: 0, trapped: 'RuntimeError: memory access out of bounds | RuntimeError', guarded: 'IO_ERROR' });
+});
+
+// Issue 21: leaving the handler by siglongjmp skipped sigreturn, so the thread kept the kernel's signal-time PKRU
+// (which locks V8 out of its pkey-protected memory) and its next wasm trap died of SIGSEGV. Copy faults and wasm
+// traps interleaved, 100 rounds, on the main thread and on a worker thread of the same process.
+test('copy faults and WebAssembly traps interleaved 100 times, main thread and worker: every trap a RuntimeError', () => {
+  const wasm = '0061736d0100000001060160017f017f030201000503010001070801046c6f616400000a0901070020002802000b';
+  // One function for both threads: maps a file of its own, truncates it under the mapping, then interleaves.
+  const rounds = `(native, truncateSync, writeFileSync, path, wasm) => {
+    writeFileSync(path, Buffer.alloc(${SIZE}, 1));
+    const handle = native.open(path, 0);
+    truncateSync(path, ${KEEP});
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, 'hex')));
+    const seen = { traps: 0, faults: 0, other: [] };
+    const trap = (at) => { try { instance.exports.load(at); seen.other.push('no trap at ' + at); } catch (error) { if (error instanceof WebAssembly.RuntimeError) seen.traps++; else seen.other.push(String(error)); } };
+    const fault = (fn) => { try { fn(); seen.other.push('no fault'); } catch (error) { if (error.code === 'IO_ERROR') seen.faults++; else seen.other.push(String(error)); } };
+    for (let i = 0; i < 100; i++) {
+      trap(70000 + i);
+      fault(() => native.copy(handle, ${LOST}, ${LOST + 1} + i));
+      fault(() => native.gather(handle, new Float64Array([0, 4, 600000, 600004 + i])));
+      trap(1 << 30);
+    }
+    return seen;
+  }`;
+  const result = child(
+    dir.path,
+    'wasm-rounds',
+    `
+import { createRequire } from 'node:module';
+const native = createRequire(${JSON.stringify(ADDON)})(${JSON.stringify(ADDON)});
+const wasm = ${JSON.stringify(wasm)};
+const run = ${rounds};
+const main = run(native, truncateSync, writeFileSync, path + '.main', wasm);
+const worker = await new Promise((resolve, reject) => {
+  const w = new Worker(\`
+    import { createRequire } from 'node:module';
+    import { parentPort, workerData } from 'node:worker_threads';
+    import { truncateSync, writeFileSync } from 'node:fs';
+    const native = createRequire(workerData.addon)(workerData.addon);
+    parentPort.postMessage((\${run})(native, truncateSync, writeFileSync, workerData.path, workerData.wasm));
+  \`, { eval: true, workerData: { addon: ${JSON.stringify(ADDON)}, path: path + '.worker', wasm } });
+  w.once('message', resolve);
+  w.once('error', reject);
+});
+const after = outcome(() => file.copy(${LOST}, ${SIZE})).code;
+let last = null;
+try { new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, 'hex'))).exports.load(1 << 31 >>> 0); } catch (error) { last = error.constructor.name; }
+process.stdout.write(JSON.stringify({ main, worker, after, last }));
+`,
+  );
+  assert.is(result.signal, null, describe(result));
+  assert.is(result.status, 0, describe(result));
+  const want = { traps: 200, faults: 200, other: [] };
+  assert.equal(JSON.parse(result.stdout), { main: want, worker: want, after: 'IO_ERROR', last: 'RuntimeError' });
 });
 
 test.run();

@@ -1,7 +1,8 @@
 #include "fault_guard.h"
 
-#include <setjmp.h>
 #include <signal.h>
+#include <sys/uio.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,19 +10,99 @@
 #include <cstring>
 #include <mutex>
 
+// IPFRS_GUARD_PORTABLE=1 builds the process_vm_readv copy on x86-64 too, so that path can be tested here.
+#if defined(__x86_64__) && !defined(IPFRS_GUARD_PORTABLE)
+#define IPFRS_GUARD_RESUMABLE 1
+#endif
+
+#ifdef IPFRS_GUARD_RESUMABLE
+// uint64_t ipfrs_guarded_copy(dst = rdi, src = rsi, length = rdx): 0 when copied, 1 when a fault stopped it.
+// It never pushes or calls, so at any instruction between _begin and _end the return address is on top of the
+// stack, and the handler resumes a faulting copy at _fault, which returns 1 to the caller.
+// It moves 64 bytes a turn through four SSE registers (caller-saved), then 8, then single bytes: no start-up
+// cost for a gather's typical element of 4 bytes, and memcpy's speed for 64 KiB and 1 MiB (bench:mmap).
+asm(R"(
+  .text
+  .p2align 4
+  .globl ipfrs_guarded_copy
+  .hidden ipfrs_guarded_copy
+  .type ipfrs_guarded_copy, @function
+ipfrs_guarded_copy:
+  .byte 0xf3, 0x0f, 0x1e, 0xfa  /* endbr64: a no-op where CET is off */
+  .globl ipfrs_guarded_copy_begin
+  .hidden ipfrs_guarded_copy_begin
+ipfrs_guarded_copy_begin:
+  cmp $64, %rdx
+  jb 1f
+  movdqu (%rsi), %xmm0
+  movdqu 16(%rsi), %xmm1
+  movdqu 32(%rsi), %xmm2
+  movdqu 48(%rsi), %xmm3
+  movdqu %xmm0, (%rdi)
+  movdqu %xmm1, 16(%rdi)
+  movdqu %xmm2, 32(%rdi)
+  movdqu %xmm3, 48(%rdi)
+  add $64, %rsi
+  add $64, %rdi
+  sub $64, %rdx
+  jmp ipfrs_guarded_copy_begin
+1:
+  cmp $8, %rdx
+  jb 4f
+3:
+  mov (%rsi), %rax
+  mov %rax, (%rdi)
+  add $8, %rsi
+  add $8, %rdi
+  sub $8, %rdx
+  cmp $8, %rdx
+  jae 3b
+4:
+  test %rdx, %rdx
+  jz 6f
+5:
+  movzbl (%rsi), %eax
+  mov %al, (%rdi)
+  inc %rsi
+  inc %rdi
+  dec %rdx
+  jnz 5b
+6:
+  xor %eax, %eax
+  ret
+  .globl ipfrs_guarded_copy_end
+  .hidden ipfrs_guarded_copy_end
+ipfrs_guarded_copy_end:
+  .globl ipfrs_guarded_copy_fault
+  .hidden ipfrs_guarded_copy_fault
+ipfrs_guarded_copy_fault:
+  mov $1, %eax
+  ret
+  .size ipfrs_guarded_copy, .-ipfrs_guarded_copy
+)");
+
+extern "C" {
+uint64_t ipfrs_guarded_copy(uint8_t* dst, const uint8_t* src, size_t length);
+extern const char ipfrs_guarded_copy_begin[];
+extern const char ipfrs_guarded_copy_end[];
+extern const char ipfrs_guarded_copy_fault[];
+}
+#endif
+
 namespace ipfrs {
 namespace {
 
-// One guarded copy in progress on a thread: where to jump back to, and the pages of its source.
+#ifdef IPFRS_GUARD_RESUMABLE
+// The source pages of the guarded copy in progress on this thread; 0, 0 when none. Page-aligned, so a fault the
+// hardware reports anywhere on a source page counts.
 struct Frame {
-  sigjmp_buf jump;
-  uintptr_t lo;  // page-aligned: an optimised memcpy may load from the source's page just before `src`
+  uintptr_t lo;
   uintptr_t hi;
 };
 
 // initial-exec TLS: the handler must not reach __tls_get_addr, which may allocate on a thread's first touch of a
-// dlopen'ed module's TLS (not async-signal-safe). One pointer fits in the static TLS surplus glibc keeps for that.
-thread_local Frame* current_frame __attribute__((tls_model("initial-exec"))) = nullptr;
+// dlopen'ed module's TLS (not async-signal-safe). Two words fit in the static TLS surplus glibc keeps for that.
+thread_local Frame current_frame __attribute__((tls_model("initial-exec"))) = {0, 0};
 
 const uintptr_t kPageMask = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE)) - 1;
 
@@ -60,13 +141,15 @@ void PassOn(int signo, siginfo_t* info, void* context) {
 }
 
 void OnFault(int signo, siginfo_t* info, void* context) {
-  Frame* const frame = current_frame;
-  if (frame != nullptr && info->si_code > 0) {
-    const uintptr_t address = reinterpret_cast<uintptr_t>(info->si_addr);
-    if (address >= frame->lo && address < frame->hi) {
-      current_frame = nullptr;
-      siglongjmp(frame->jump, 1);  // restores the signal mask saved by sigsetjmp, unblocking signo
-    }
+  ucontext_t* const uc = static_cast<ucontext_t*>(context);
+  greg_t& ip = uc->uc_mcontext.gregs[REG_RIP];
+  const uintptr_t pc = static_cast<uintptr_t>(ip);
+  const uintptr_t address = reinterpret_cast<uintptr_t>(info->si_addr);
+  const Frame frame = current_frame;
+  if (info->si_code > 0 && pc >= reinterpret_cast<uintptr_t>(ipfrs_guarded_copy_begin) &&
+      pc < reinterpret_cast<uintptr_t>(ipfrs_guarded_copy_end) && address >= frame.lo && address < frame.hi) {
+    ip = static_cast<greg_t>(reinterpret_cast<uintptr_t>(ipfrs_guarded_copy_fault));
+    return;  // through sigreturn, which restores the thread's state as the kernel saved it
   }
   PassOn(signo, info, context);
 }
@@ -83,41 +166,49 @@ void Install() {
   sigaction(SIGSEGV, &action, &previous_segv);
 }
 
-// Runs body() with faults on [src, src + length) turned into a false return.
-template <typename Body>
-bool RunGuarded(const uint8_t* src, size_t length, Body body) {
-  if (length == 0) return true;
-  Frame frame;
-  frame.lo = reinterpret_cast<uintptr_t>(src) & ~kPageMask;
-  frame.hi = (reinterpret_cast<uintptr_t>(src) + length + kPageMask) & ~kPageMask;
-  Frame* const outer = current_frame;  // not nested in practice; restored anyway
-  if (sigsetjmp(frame.jump, 1) != 0) {
-    current_frame = outer;
-    return false;
-  }
-  current_frame = &frame;
+bool Copy(uint8_t* dst, const uint8_t* src, size_t length) {
+  const uintptr_t start = reinterpret_cast<uintptr_t>(src);
+  const Frame outer = current_frame;  // not nested in practice; restored anyway
+  current_frame = {start & ~kPageMask, (start + length + kPageMask) & ~kPageMask};
   std::atomic_signal_fence(std::memory_order_seq_cst);  // the frame is visible to the handler before any read
-  body();
+  const bool copied = ipfrs_guarded_copy(dst, src, length) == 0;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   current_frame = outer;
+  return copied;
+}
+#else
+// No handler: the kernel copies, and a page the file no longer has is a short read (EFAULT), never a signal.
+bool Copy(uint8_t* dst, const uint8_t* src, size_t length) {
+  while (length > 0) {
+    struct iovec local = {dst, length};
+    struct iovec remote = {const_cast<uint8_t*>(src), length};
+    const ssize_t done = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    if (done < 0 && errno == EINTR) continue;
+    if (done <= 0) return false;
+    dst += done;
+    src += done;
+    length -= static_cast<size_t>(done);
+  }
   return true;
 }
+#endif
 
 }  // namespace
 
-void InstallFaultGuard() { std::call_once(install_once, Install); }
-
-bool GuardedCopy(uint8_t* dst, const uint8_t* src, size_t length) {
-  return RunGuarded(src, length, [=] { std::memcpy(dst, src, length); });
+void InstallFaultGuard() {
+#ifdef IPFRS_GUARD_RESUMABLE
+  std::call_once(install_once, Install);
+#endif
 }
 
+bool GuardedCopy(uint8_t* dst, const uint8_t* src, size_t length) { return length == 0 || Copy(dst, src, length); }
+
 bool GuardedTouch(const uint8_t* src, size_t length, size_t stride) {
-  return RunGuarded(src, length, [=] {
-    const volatile uint8_t* bytes = src;
-    uint8_t sink = 0;
-    for (size_t offset = 0; offset < length; offset += stride) sink = static_cast<uint8_t>(sink + bytes[offset]);
-    (void)sink;
-  });
+  uint8_t sink;
+  for (size_t offset = 0; offset < length; offset += stride) {
+    if (!Copy(&sink, src + offset, 1)) return false;
+  }
+  return true;
 }
 
 }  // namespace ipfrs
