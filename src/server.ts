@@ -20,7 +20,7 @@ import { createPlaygroundHandler } from './server/playground.ts';
 import { seedDemo } from './store/demo.ts';
 import { KEYS_FILE, loadOrCreateAdminToken, loadOrCreateKeyRing } from './store/secrets.ts';
 import { TensorReader } from './store/tensor-reader.ts';
-import { TensorStore } from './store/tensor-store.ts';
+import { openWarnings, TensorStore } from './store/tensor-store.ts';
 
 export interface ServerOptions {
   /** The store folder (created if missing). */
@@ -76,6 +76,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = TensorStore.open(options.storeRoot);
   const report = store.openReport;
   if (report.rebuilt || report.tempFilesRemoved || report.droppedRows) logger.info('store opened', { root: options.storeRoot, ...report });
+  for (const warning of openWarnings(report)) logger.warn(`store: ${warning}`, { root: options.storeRoot });
 
   const seeded = options.seedDemo ? await seedDemo(store) : 0;
   if (seeded) logger.info('store was empty: added the demo tensors', { files: seeded });

@@ -44,6 +44,18 @@ interface TensorRow {
   byte_offset: number; byte_length: number; little_endian: number; fortran_order: number;
 }
 
+/** The index file fails SQLite's own check: rebuild it from the objects. */
+export class IndexCorruptError extends Error {
+  override name = 'IndexCorruptError';
+  readonly code = 'SQLITE_CORRUPT';
+}
+
+/** SQLite's word for a damaged file (as opposed to a full disk, a lock or a permission: none of which a rebuild fixes). */
+export function isIndexCorruption(error: unknown): boolean {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  return error instanceof IndexCorruptError || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
+}
+
 export class TensorIndex {
   private readonly db: DB;
   private readonly cache = new Map<string, Statement>();
@@ -68,7 +80,8 @@ export class TensorIndex {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Written only when it differs: an open that writes nothing also works on a full disk.
+    if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.statements = {
       insertFile: this.db.prepare('INSERT OR IGNORE INTO files VALUES (@cid, @size, @format, @metadata, @tensor_count, @added_at, @source_name)'),
       insertTensor: this.db.prepare(
@@ -79,6 +92,19 @@ export class TensorIndex {
       fileCount: this.db.prepare('SELECT count(*) FROM files').pluck(),
       dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
     };
+  }
+
+  /**
+   * Reads the whole file once (PRAGMA quick_check: every page, b-tree and index entry, without the costlier
+   * cross-checks of integrity_check) and runs a first query over each table, so that corruption behind a valid
+   * header shows at open rather than at some later query. Throws IndexCorruptError with SQLite's findings.
+   */
+  check(): void {
+    const findings = this.db.pragma('quick_check(8)', { simple: false }) as Array<{ quick_check: string }>;
+    const problems = findings.map((row) => row.quick_check).filter((line) => line !== 'ok');
+    if (problems.length) throw new IndexCorruptError(problems.join('; '));
+    this.db.prepare('SELECT cid, size FROM files ORDER BY added_at, cid LIMIT 1').all();
+    this.db.prepare('SELECT name, cid FROM tensors ORDER BY name, cid LIMIT 1').all();
   }
 
   /** Adds a file and all its tensors in one transaction: either all rows exist or none. */
