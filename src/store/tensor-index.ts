@@ -75,24 +75,31 @@ export class TensorIndex {
 
   constructor(path: string) {
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL is crash-safe for the process under WAL; a power cut may lose the last commit, which rebuild restores.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-    // Written only when it differs: an open that writes nothing also works on a full disk.
-    if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    this.statements = {
-      insertFile: this.db.prepare('INSERT OR IGNORE INTO files VALUES (@cid, @size, @format, @metadata, @tensor_count, @added_at, @source_name)'),
-      insertTensor: this.db.prepare(
-        'INSERT INTO tensors VALUES (@name, @cid, @dtype, @shape, @strides, @element_count, @byte_offset, @byte_length, @little_endian, @fortran_order)',
-      ),
-      deleteFile: this.db.prepare('DELETE FROM files WHERE cid = ?'),
-      allCids: this.db.prepare('SELECT cid FROM files').pluck(),
-      fileCount: this.db.prepare('SELECT count(*) FROM files').pluck(),
-      dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
-    };
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL is crash-safe for the process under WAL; a power cut may lose the last commit, which rebuild restores.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.exec(SCHEMA);
+      // Written only when it differs: an open that writes nothing also works on a full disk.
+      if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.statements = {
+        insertFile: this.db.prepare('INSERT OR IGNORE INTO files VALUES (@cid, @size, @format, @metadata, @tensor_count, @added_at, @source_name)'),
+        insertTensor: this.db.prepare(
+          'INSERT INTO tensors VALUES (@name, @cid, @dtype, @shape, @strides, @element_count, @byte_offset, @byte_length, @little_endian, @fortran_order)',
+        ),
+        deleteFile: this.db.prepare('DELETE FROM files WHERE cid = ?'),
+        allCids: this.db.prepare('SELECT cid FROM files').pluck(),
+        fileCount: this.db.prepare('SELECT count(*) FROM files').pluck(),
+        dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
+      };
+    } catch (error) {
+      // A half-opened database would keep its file open (and, on a full disk, its mount busy).
+      this.db.close();
+      throw error;
+    }
   }
+
 
   /**
    * Reads the whole file once (PRAGMA quick_check: every page, b-tree and index entry, without the costlier

@@ -1,6 +1,6 @@
 // The content-addressed tensor store: objects on disk plus an index that can always be rebuilt from them.
-import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, existsSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { assertCid, createCidHasher } from './cid.ts';
 import { StoreError } from './errors.ts';
 import { ObjectStore, translateIoError, type ByteSource, type ObjectMeta } from './object-store.ts';
@@ -262,7 +262,7 @@ function openIndex(path: string): { index: TensorIndex; corrupt: OpenReport['cor
     return { index, corrupt: null };
   } catch (error) {
     index?.close();
-    if (!isIndexCorruption(error)) throw translateIoError(error, path);
+    if (!isIndexCorruption(error)) throw indexOpenError(error, path);
     const setAsideAs = `${path}.corrupt-${Date.now()}`;
     renameSync(path, setAsideAs);
     // Its journal belongs to it: a new file must not replay the old one's WAL frames.
@@ -270,6 +270,21 @@ function openIndex(path: string): { index: TensorIndex; corrupt: OpenReport['cor
     rmSync(`${path}-shm`, { force: true });
     return { index: new TensorIndex(path), corrupt: { reason: (error as Error).message, setAsideAs } };
   }
+}
+
+/** Why the index would not open, said as a StoreError; a disk with no space left says so (SQLite calls it I/O). */
+function indexOpenError(error: unknown, path: string): unknown {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  let full = code === 'SQLITE_FULL';
+  if (!full && code.startsWith('SQLITE_IOERR')) {
+    try {
+      full = statfsSync(dirname(path)).bavail === 0;
+    } catch {
+      // Unknown: say what SQLite said.
+    }
+  }
+  if (full) return new StoreError('NO_SPACE', `${path}: no space left on the store's disk to open the index; free some space`, { cause: error });
+  return translateIoError(error, path);
 }
 
 function rawDeclaration(options: AddOptions): RawDeclaration | undefined {
