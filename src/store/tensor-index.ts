@@ -61,7 +61,7 @@ export class TensorIndex {
   private readonly cache = new Map<string, Statement>();
   private readonly statements: {
     insertFile: Statement; insertTensor: Statement; deleteFile: Statement; allCids: Statement; fileCount: Statement;
-    dataVersion: Statement;
+    dataVersion: Statement; ping: Statement; pingTensors: Statement;
   };
   /**
    * Results of lookups and paging queries since the index last changed. A page of 10 tensors costs ~50 us in
@@ -92,6 +92,8 @@ export class TensorIndex {
         allCids: this.db.prepare('SELECT cid FROM files').pluck(),
         fileCount: this.db.prepare('SELECT count(*) FROM files').pluck(),
         dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
+        ping: this.db.prepare('SELECT cid FROM files LIMIT 1').pluck(),
+        pingTensors: this.db.prepare('SELECT name FROM tensors LIMIT 1').pluck(),
       };
     } catch (error) {
       // A half-opened database would keep its file open (and, on a full disk, its mount busy).
@@ -112,6 +114,12 @@ export class TensorIndex {
     if (problems.length) throw new IndexCorruptError(problems.join('; '));
     this.db.prepare('SELECT cid, size FROM files ORDER BY added_at, cid LIMIT 1').all();
     this.db.prepare('SELECT name, cid FROM tensors ORDER BY name, cid LIMIT 1').all();
+  }
+
+  /** A query over each table, past the result cache (for readiness checks); throws what SQLite throws. */
+  ping(): void {
+    this.statements.ping.get();
+    this.statements.pingTensors.get();
   }
 
   /** Adds a file and all its tensors in one transaction: either all rows exist or none. */

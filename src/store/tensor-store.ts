@@ -1,5 +1,5 @@
 // The content-addressed tensor store: objects on disk plus an index that can always be rebuilt from them.
-import { createReadStream, existsSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { accessSync, constants, createReadStream, existsSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { assertCid, createCidHasher } from './cid.ts';
 import { StoreError } from './errors.ts';
@@ -242,6 +242,21 @@ export class TensorStore {
       // An object whose header no longer parses is left unindexed; `ipfrs verify` reports it.
       return null;
     }
+  }
+
+  /** Why the store cannot serve right now (objects/ unreadable, the index not answering), or null (for /readyz). */
+  problem(): string | null {
+    try {
+      accessSync(this.objects.objectsDir, constants.R_OK | constants.X_OK);
+    } catch (error) {
+      return `objects/ cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    }
+    try {
+      this.index.ping();
+    } catch (error) {
+      return `the index does not answer (${(error as Error).message})`;
+    }
+    return null;
   }
 
   close(): void {
