@@ -1,22 +1,23 @@
 // How much inline answering one request, and one client at a time, may cost the event loop. Inline answers are
 // built on the main thread: a base64 string costs about 13 ns a byte, a `values` list about 0.4 us an integer
-// element and 1.7 us a float one (graphql-js completes every element; measured in bench/hostile/inline-cost.ts).
+// element and 1.7 us a float one (graphql-js completes every element; measured with fakes, 2 cores).
 // The complexity budget alone let one anonymous request inline 12 MiB of values (seconds of frozen loop), and
 // many at once froze the server for a minute. So every inline answer is charged, before it is read, in "work
 // bytes" (a base64 byte is one; a values element 32, or 128 for a float dtype), against the request's budget and
 // against what the same client has in flight; over either, the answer is a typed TooLargeError telling the client
 // to ask for a link. In flight = charged and not yet answered: released when yoga has built the response.
+// bench/hostile/inline.ts measures /healthz and the server's event-loop delay under 24 such clients.
 import type { DType } from '../tensor/dtype.ts';
 import { TooLargeError } from './errors.ts';
 
 export interface InlineBudgetLimits {
-  /** Work bytes one request may inline in all (default 8 MiB: about 110 ms of the event loop). */
+  /** Work bytes one request may inline in all (default 4 MiB: about 55 ms of an idle core). */
   perRequest: number;
-  /** Work bytes one client may have in flight over its concurrent requests (default 16 MiB). */
+  /** Work bytes one client may have in flight over its concurrent requests (default 8 MiB). */
   perClient: number;
 }
 
-export const DEFAULT_INLINE_BUDGET: InlineBudgetLimits = { perRequest: 8 << 20, perClient: 16 << 20 };
+export const DEFAULT_INLINE_BUDGET: InlineBudgetLimits = { perRequest: 4 << 20, perClient: 8 << 20 };
 
 const FLOAT_DTYPES = new Set<DType>(['F16', 'BF16', 'F32', 'F64', 'F8_E5M2', 'F8_E4M3']);
 
