@@ -68,6 +68,7 @@ function rememberedCost(compute: Compute, ctx: { config?: object }, info: GraphQ
   }
   return cost;
 }
+
 export class MemoComplexityPlugin<Types extends SchemaTypes> extends PothosComplexityPlugin<Types> {
   constructor(...args: ConstructorParameters<typeof PothosComplexityPlugin<Types>>) {
     super(...args);
