@@ -1,8 +1,10 @@
-// One node:http server: GraphQL (yoga) at /graphql, downloads at /v1/, /healthz, /metrics, and the playground at /.
+// One node:http server: GraphQL (yoga) at /graphql, downloads at /v1/, /healthz (alive), /readyz (able to serve),
+// /metrics, and the playground at /.
 // Builds the real services over one store folder: TensorStore, the mmap cache, the reader, the signing key ring and
 // the admin token (both generated at first start, mode 0600). Secrets never reach the logs; neither do query
 // strings (a signed link is a credential until it expires).
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mmapCachePort, tensorReaderPort } from './graphql/adapters.ts';
@@ -12,7 +14,7 @@ import { signedLinks } from './graphql/links.ts';
 import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
 import { createDownloadRoute } from './http/download.ts';
 import { keyRingFromJSON, type KeyRing } from './http/sign.ts';
-import { MmapCache } from './mmap/index.ts';
+import { MmapCache, MmapFile } from './mmap/index.ts';
 import { attachDownloadLane, type LaneObserver } from './server/download-lane.ts';
 import { createLogger, type Logger } from './server/logger.ts';
 import { Metrics } from './server/metrics.ts';
@@ -20,7 +22,7 @@ import { createPlaygroundHandler } from './server/playground.ts';
 import { seedDemo } from './store/demo.ts';
 import { KEYS_FILE, loadOrCreateAdminToken, loadOrCreateKeyRing } from './store/secrets.ts';
 import { TensorReader } from './store/tensor-reader.ts';
-import { TensorStore } from './store/tensor-store.ts';
+import { openWarnings, TensorStore } from './store/tensor-store.ts';
 
 export interface ServerOptions {
   /** The store folder (created if missing). */
@@ -64,7 +66,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Route = 'graphql' | 'download' | 'healthz' | 'metrics' | 'playground' | 'other';
+type Route = 'graphql' | 'download' | 'healthz' | 'readyz' | 'metrics' | 'playground' | 'other';
 
 const DEFAULT_CACHE_ENTRIES = 1024;
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
@@ -76,6 +78,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = TensorStore.open(options.storeRoot);
   const report = store.openReport;
   if (report.rebuilt || report.tempFilesRemoved || report.droppedRows) logger.info('store opened', { root: options.storeRoot, ...report });
+  for (const warning of openWarnings(report)) logger.warn(`store: ${warning}`, { root: options.storeRoot });
 
   const seeded = options.seedDemo ? await seedDemo(store) : 0;
   if (seeded) logger.info('store was empty: added the demo tensors', { files: seeded });
@@ -106,6 +109,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const playground = createPlaygroundHandler({ logger });
 
   let closing = false;
+  /** What keeps the server from serving (empty when ready): the store and index, then the native addon. */
+  const readiness = (): string[] => {
+    const reasons: string[] = [];
+    const problem = store.problem();
+    if (problem) reasons.push(`store: ${problem}`);
+    try {
+      // A real map and unmap of a file of the store (never read through): the addon is loaded and mmap works.
+      new MmapFile(join(options.storeRoot, 'index.sqlite')).close();
+    } catch (error) {
+      reasons.push(`mmap addon: ${(error as Error).message}`);
+    }
+    return reasons;
+  };
   // Event streams in flight (shutdown ends them), and when each request started (for debug logs only).
   const streams = new Set<ServerResponse>();
   const debug = logger.enabled?.('debug') ?? true;
@@ -169,6 +185,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         case 'healthz':
           done = sendText(res, req, closing ? 503 : 200, 'application/json; charset=utf-8', `${JSON.stringify({ status: closing ? 'shutting down' : 'ok' })}\n`);
           break;
+        case 'readyz': {
+          // Liveness is /healthz; this says whether requests can be served: store, index and addon usable.
+          const reasons = closing ? ['shutting down'] : readiness();
+          const body = reasons.length ? { status: 'not ready', reasons } : { status: 'ready' };
+          done = sendText(res, req, reasons.length ? 503 : 200, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`);
+          break;
+        }
         case 'metrics':
           done = sendText(res, req, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(cache.stats()));
           break;
@@ -267,6 +290,7 @@ function routeOf(url: string): Route {
   if (path === '/graphql' || path.startsWith('/graphql/')) return 'graphql';
   if (path === '/v1' || path.startsWith('/v1/')) return 'download';
   if (path === '/healthz') return 'healthz';
+  if (path === '/readyz') return 'readyz';
   if (path === '/metrics') return 'metrics';
   return path === '/' || path === '/index.html' || path.startsWith('/playground/') ? 'playground' : 'other';
 }
@@ -324,7 +348,7 @@ function mtimeOf(path: string): number {
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {
-  const body = `${JSON.stringify({ error: 'NOT_FOUND', status: 404, message: `nothing at ${pathOf(req.url ?? '/').slice(0, 200)}: see / (playground), /graphql, /v1/blob/<cid>, /healthz, /metrics` })}\n`;
+  const body = `${JSON.stringify({ error: 'NOT_FOUND', status: 404, message: `nothing at ${pathOf(req.url ?? '/').slice(0, 200)}: see / (playground), /graphql, /v1/blob/<cid>, /healthz, /readyz, /metrics` })}\n`;
   res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store' });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
@@ -149,17 +149,23 @@ test('a lost index is rebuilt from the objects, raw declarations included', asyn
   assert.equal(JSON.parse(JSON.stringify(store.listTensors({ first: 1000 }).items)), JSON.parse(JSON.stringify(before)));
 });
 
-test('leftovers of an interrupted ingest are cleaned at open; rows without bytes are dropped', async () => {
+test('leftovers of an interrupted ingest are cleaned at open; rows without bytes are kept and reported', async () => {
   const { file } = await store.add(fixtureFiles()[0]!);
   store.close();
-  writeFileSync(join(dir.path, 'store', 'tmp', 'abc.part'), 'partial');
-  writeFileSync(join(dir.path, 'store', 'meta', `${expectedCid(Buffer.from('x'))}.json`), '{}');
+  // Untouched for an hour: abandoned (a fresh one may belong to a live ingest, tests/store/tmp-ownership.test.ts).
+  const old = new Date(Date.now() - 3600_000);
+  const leftovers = [join(dir.path, 'store', 'tmp', 'abc.part'), join(dir.path, 'store', 'meta', `${expectedCid(Buffer.from('x'))}.json`)];
+  writeFileSync(leftovers[0]!, 'partial');
+  writeFileSync(leftovers[1]!, '{}');
+  for (const path of leftovers) utimesSync(path, old, old);
   rmSync(join(dir.path, 'store', 'objects', file.cid), { force: true });
   store = TensorStore.open(join(dir.path, 'store'));
   assert.is(store.openReport.tempFilesRemoved, 1);
-  assert.is(store.openReport.droppedRows, 1);
+  assert.equal(store.openReport.missingObjects, [file.cid]);
+  assert.ok(store.getFile(file.cid), 'kept until removed (tests/cli/verify.test.ts)');
+  assert.equal(readdirSync(join(store.root, 'meta')), [`${file.cid}.json`]);
+  assert.ok(store.remove(file.cid));
   assert.is(store.getFile(file.cid), null);
-  assert.equal(readdirSync(join(store.root, 'meta')), []);
 });
 
 test('remove deletes bytes and rows; verify reports corrupt objects', async () => {

@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Writable } from 'node:stream';
 import { resolveStoreRoot, UsageError } from '../config.ts';
-import { TensorStore } from '../store/tensor-store.ts';
+import { openWarnings, TensorStore } from '../store/tensor-store.ts';
 
 export interface CliIo {
   stdout: Writable;
@@ -48,8 +48,11 @@ function attachDashValues(args: string[], options: NonNullable<ParseArgsConfig['
   return out;
 }
 
+/** Opens the store; what the open repaired or found missing is said on stderr (every command, every time). */
 export function openStore(flag: string | undefined, io: CliIo): TensorStore {
-  return TensorStore.open(resolveStoreRoot(flag, io.env, io.cwd));
+  const store = TensorStore.open(resolveStoreRoot(flag, io.env, io.cwd));
+  for (const warning of openWarnings(store.openReport)) println(io.stderr, `ipfrs: warning: ${warning}`);
+  return store;
 }
 
 export function println(out: Writable, text = ''): void {

@@ -6,7 +6,7 @@ import { parse, println, type Command } from './common.ts';
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export const serve: Command = {
-  summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /metrics and the playground (/)',
+  summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics and the playground (/)',
   usage:
     'ipfrs serve [--host 127.0.0.1] [--port 8080] [--public] [--inline-limit 64k] [--public-url URL] ' +
     '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info]',

@@ -4,6 +4,7 @@ import type { DType } from '../tensor/dtype.ts';
 import type { SlicePlan } from '../tensor/slice.ts';
 import type { FileRecord, Page, TensorFilter, TensorRecord } from '../store/types.ts';
 import type { Scope } from './auth.ts';
+import { DEFAULT_INLINE_BUDGET, type InlineBudgetLimits, type RequestInlineBudget } from './inline-budget.ts';
 
 /** The subset of TensorStore (src/store) the API uses. Throws StoreError for expected failures. */
 export interface StorePort {
@@ -108,6 +109,8 @@ export interface GraphQLConfig {
   maxStatsIntervalMs: number;
   /** Cost budget of one operation (see the complexity of each field in the schema). */
   maxComplexity: number;
+  /** Event-loop work inline answers may cost, per request and per client in flight (inline-budget.ts). */
+  inlineBudget: InlineBudgetLimits;
 }
 
 export const DEFAULT_CONFIG: GraphQLConfig = {
@@ -122,6 +125,7 @@ export const DEFAULT_CONFIG: GraphQLConfig = {
   minStatsIntervalMs: 100,
   maxStatsIntervalMs: 60 * 60 * 1000,
   maxComplexity: 50_000,
+  inlineBudget: DEFAULT_INLINE_BUDGET,
 };
 
 /** What src/server.ts hands to createYoga. */
@@ -158,4 +162,6 @@ export interface GraphQLContext {
   cacheEvents: CacheEvents;
   /** Origin links are made absolute against: config.publicUrl, else the request's own. */
   baseUrl: string;
+  /** What this request's inline answers have cost so far (inline-budget.ts). */
+  inline: RequestInlineBudget;
 }

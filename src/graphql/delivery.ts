@@ -1,4 +1,5 @@
 // Inline or link: the limits that decide, and the records the InlineSlice, InlineBytes and DownloadLink types show.
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { DType } from '../tensor/dtype.ts';
 import type { GraphQLConfig, GraphQLContext, SignedPath } from './context.ts';
 import { InvalidArgumentError, TooLargeError } from './errors.ts';
@@ -55,6 +56,34 @@ export function inlineLimit(arg: number | null | undefined, config: GraphQLConfi
 export function inlineCost(args: { inlineLimit?: number | null }, ctx: GraphQLContext): number {
   const limit = Math.min(Math.max(args.inlineLimit ?? ctx.config.inlineLimit, 0), ctx.config.maxInlineLimit);
   return 1 + Math.ceil(limit / 256);
+}
+
+/** Answers costing more work bytes than this are built in a turn of the event loop of their own. */
+const YIELD_ABOVE_WORK = 256 * 1024;
+
+/** Lets waiting I/O (another request, /healthz) run before a large inline answer is built. */
+export function yieldIfLarge(work: number): Promise<void> | null {
+  return work > YIELD_ABOVE_WORK ? new Promise((resolve) => setImmediate(resolve)) : null;
+}
+
+/** Which of the costly inline fields (`base64`, `values`) the client selected under this field, fragments included. */
+export function selectedInlineFields(info: GraphQLResolveInfo): { base64: boolean; values: boolean } {
+  const found = { base64: false, values: false };
+  const visit = (set: SelectionSetNode | undefined, depth: number): void => {
+    if (!set || depth > 4) return;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value === 'base64') found.base64 = true;
+        if (selection.name.value === 'values') found.values = true;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet, depth + 1);
+      } else {
+        visit(info.fragments[selection.name.value]?.selectionSet, depth + 1);
+      }
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet, 0);
+  return found;
 }
 
 export function expiresIn(arg: number | null | undefined, config: GraphQLConfig): number {

@@ -13,17 +13,48 @@ type Compute = (ctx: object, info: GraphQLResolveInfo) => Cost;
 
 /** Variable sets remembered per operation; past this the operation's entries start over (bounded memory). */
 const MAX_VARIABLE_SETS = 64;
+/**
+ * Longest key remembered, in characters. Variables that would need more (long strings, big lists) or that hold
+ * anything but JSON scalars, plain objects and arrays (an uploaded File, a Blob, a Buffer) are not remembered:
+ * their cost is computed, which is cheap, and nothing of theirs is ever serialised (an upload's bytes would be).
+ */
+export const MAX_KEY_LENGTH = 1024;
 
 const costs = new WeakMap<object, WeakMap<OperationDefinitionNode, Map<string, Cost>>>();
 
+/** A bounded key for a set of variables, or undefined when they are not worth (or not safe) remembering. */
+export function variablesKey(variables: unknown): string | undefined {
+  const parts: string[] = [];
+  let length = 0;
+  const push = (text: string): boolean => {
+    length += text.length;
+    parts.push(text);
+    return length <= MAX_KEY_LENGTH;
+  };
+  // Depth-first with an explicit budget: stops at the first value that is too long or not plain JSON.
+  const walk = (value: unknown, depth: number): boolean => {
+    if (value === null || typeof value === 'boolean' || typeof value === 'number') return push(String(value) + ',');
+    if (typeof value === 'string') return value.length <= MAX_KEY_LENGTH && push(JSON.stringify(value) + ',');
+    if (typeof value !== 'object' || depth > 8) return false;
+    if (Array.isArray(value)) {
+      if (!push('[')) return false;
+      for (const item of value) if (!walk(item, depth + 1)) return false;
+      return push(']');
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+    if (!push('{')) return false;
+    for (const name of Object.keys(value)) {
+      if (!push(JSON.stringify(name) + ':') || !walk((value as Record<string, unknown>)[name], depth + 1)) return false;
+    }
+    return push('}');
+  };
+  return walk(variables ?? null, 0) ? parts.join('') : undefined;
+}
+
 function rememberedCost(compute: Compute, ctx: { config?: object }, info: GraphQLResolveInfo): Cost {
   const config = ctx.config;
-  let key: string | undefined;
-  try {
-    key = JSON.stringify(info.variableValues);
-  } catch {
-    // Not representable (cannot come from a JSON request): computed every time.
-  }
+  const key = variablesKey(info.variableValues);
   if (!config || key === undefined) return compute(ctx, info);
   let byOperation = costs.get(config);
   if (!byOperation) costs.set(config, (byOperation = new WeakMap()));

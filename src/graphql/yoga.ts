@@ -1,5 +1,6 @@
 // The GraphQL server: the schema on graphql-yoga with the request limits, CSRF prevention, masked errors and an
 // offline GraphiQL. src/server.ts mounts it on node:http; tests call `.fetch()` on it without a socket.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -8,6 +9,7 @@ import { createYoga as createYogaServer, maskError, type YogaServerInstance } fr
 import { authenticate } from './auth.ts';
 import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLContext, type GraphQLServices } from './context.ts';
 import { schema } from './schema/index.ts';
+import { createInlineBudgets, type RequestInlineBudget } from './inline-budget.ts';
 import { createCacheEvents } from './stats-stream.ts';
 import { useBodyLimit } from './use-body-limit.ts';
 import { useMaxAliases } from './use-max-aliases.ts';
@@ -39,6 +41,16 @@ export function createYoga(services: GraphQLServices, options: YogaOptions = {})
   const config: GraphQLConfig = { ...DEFAULT_CONFIG, ...services.config };
   const cacheEvents = createCacheEvents();
   const { logger } = services;
+  const budgets = createInlineBudgets(config.inlineBudget);
+  const requestBudgets = new WeakMap<Request, RequestInlineBudget>();
+  // A client is its (valid) bearer token when it sends one, else its address (tests calling fetch() have none).
+  const budgetOf = (request: Request, validToken: boolean, address: string | undefined): RequestInlineBudget => {
+    const token = validToken ? request.headers.get('authorization') : null;
+    const client = token ? `token:${createHash('sha256').update(token).digest('base64url')}` : `addr:${address ?? 'local'}`;
+    const budget = budgets.forRequest(client);
+    requestBudgets.set(request, budget);
+    return budget;
+  };
   return createYogaServer<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: options.graphqlEndpoint ?? '/graphql',
@@ -46,17 +58,21 @@ export function createYoga(services: GraphQLServices, options: YogaOptions = {})
     batching: false,
     // useBodyLimit below sizes bodies by kind (uploads are larger than everything else).
     maxRequestBodySize: false,
-    context: ({ request }) => ({
-      store: services.store,
-      cache: services.cache,
-      reader: services.reader,
-      links: services.links,
-      logger,
-      config,
-      cacheEvents,
-      auth: authenticate(request.headers.get('authorization'), services.auth),
-      baseUrl: config.publicUrl ?? new URL(request.url).origin,
-    }),
+    context: ({ request, req }: { request: Request; req?: { socket?: { remoteAddress?: string } } }) => {
+      const auth = authenticate(request.headers.get('authorization'), services.auth);
+      return {
+        store: services.store,
+        cache: services.cache,
+        reader: services.reader,
+        links: services.links,
+        logger,
+        config,
+        cacheEvents,
+        auth,
+        baseUrl: config.publicUrl ?? new URL(request.url).origin,
+        inline: budgetOf(request, auth.token === 'valid', req?.socket?.remoteAddress),
+      };
+    },
     maskedErrors: {
       maskError(error, message, isDev) {
         const masked = maskError(error, message, isDev);
@@ -81,6 +97,12 @@ export function createYoga(services: GraphQLServices, options: YogaOptions = {})
       useMaxTokens({ maxTokens: options.maxTokens }),
       useMaxDepth({ maxDepth: options.maxDepth }),
       useMaxAliases({ maxAliases: options.maxAliases }),
+      {
+        // The response is built (its body serialised): this request's inline work leaves its client's tally.
+        onResponse({ request }) {
+          requestBudgets.get(request)?.release();
+        },
+      },
     ],
   });
 }

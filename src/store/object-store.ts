@@ -24,6 +24,43 @@ export interface TempObject {
 export type ByteSource = string | AsyncIterable<Uint8Array>;
 
 const TEMP_SUFFIX = '.part';
+const TOMBSTONE_SUFFIX = '.removed';
+/** A temp file whose owner is alive is left alone unless nothing wrote it for this long (its pid was reused). */
+const OWNED_TEMP_AGE_MS = 24 * 3600_000;
+/** Leftovers that name no owner (written by older versions, orphan meta files) go once this old. */
+const UNOWNED_TEMP_AGE_MS = 10 * 60_000;
+
+/** `<pid>.<name>.part`: the ingest that writes a temp file is named in it, so an open elsewhere can tell it is live. */
+function ownedTempName(name: string): string {
+  return `${process.pid}.${name}${TEMP_SUFFIX}`;
+}
+
+/** Whether a temp file, by its name and age, belongs to no live ingest. */
+export function tempIsAbandoned(name: string, ageMs: number): boolean {
+  const owner = /^(\d+)\./.exec(name);
+  if (!owner) return ageMs >= UNOWNED_TEMP_AGE_MS;
+  return !processIsAlive(Number(owner[1])) || ageMs >= OWNED_TEMP_AGE_MS;
+}
+
+function processIsAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Milliseconds since the file was last written; Infinity when it is already gone. */
+function ageOf(path: string, now: number): number {
+  try {
+    return now - statSync(path).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+}
 
 export class ObjectStore {
   readonly objectsDir: string;
@@ -58,20 +95,29 @@ export class ObjectStore {
     return readdirSync(this.objectsDir).filter((name) => normaliseCid(name) === name);
   }
 
-  /** Removes what an interrupted ingest left: temp files, and meta files whose object never arrived. */
-  cleanLeftovers(): { temp: number; meta: number } {
+  /**
+   * Removes what an interrupted ingest left: temp files, and meta files whose object never arrived. Another
+   * process (or another store in this one) may be ingesting into the same store right now, so a temp file goes
+   * only when it is provably abandoned: its owner process (named in the file) is gone, or nothing has written it
+   * for a day (a reused pid). Names without an owner (older versions) and orphan meta files go after ten
+   * minutes untouched: a live ingest writes its temp file continuously and its meta file a moment before the rename.
+   */
+  cleanLeftovers(now = Date.now()): { temp: number; meta: number } {
     let temp = 0;
     let meta = 0;
     for (const name of readdirSync(this.tmpDir)) {
-      rmSync(join(this.tmpDir, name), { force: true, recursive: true });
+      const path = join(this.tmpDir, name);
+      if (!tempIsAbandoned(name, ageOf(path, now))) continue;
+      rmSync(path, { force: true, recursive: true });
       temp++;
     }
     for (const name of readdirSync(this.metaDir)) {
+      if (name.endsWith(TOMBSTONE_SUFFIX)) continue;
       const cid = name.endsWith('.json') ? normaliseCid(name.slice(0, -5)) : null;
-      if (!cid || !existsSync(join(this.objectsDir, cid))) {
-        rmSync(join(this.metaDir, name), { force: true });
-        meta++;
-      }
+      if (cid && existsSync(join(this.objectsDir, cid))) continue;
+      if (ageOf(join(this.metaDir, name), now) < UNOWNED_TEMP_AGE_MS) continue;
+      rmSync(join(this.metaDir, name), { force: true });
+      meta++;
     }
     return { temp, meta };
   }
@@ -81,7 +127,7 @@ export class ObjectStore {
    * Memory stays constant whatever the size. The temp file is removed on any failure.
    */
   async writeTemp(source: ByteSource, maxBytes = Number.MAX_SAFE_INTEGER): Promise<TempObject> {
-    const path = join(this.tmpDir, `${randomBytes(12).toString('hex')}${TEMP_SUFFIX}`);
+    const path = join(this.tmpDir, ownedTempName(randomBytes(12).toString('hex')));
     const hasher = createCidHasher();
     let size = 0;
     const handle = await open(path, 'wx', 0o600);
@@ -133,6 +179,22 @@ export class ObjectStore {
     rmSync(temp.path, { force: true });
   }
 
+  forgetRemoval(cid: string): void {
+    rmSync(this.tombstonePath(cid), { force: true });
+  }
+
+  /** CIDs whose removal started and may not have finished (a crash between the object and the index row). */
+  pendingRemovals(): string[] {
+    return readdirSync(this.metaDir)
+      .filter((name) => name.endsWith(TOMBSTONE_SUFFIX))
+      .map((name) => normaliseCid(name.slice(0, -TOMBSTONE_SUFFIX.length)))
+      .filter((cid): cid is string => cid !== null);
+  }
+
+  private tombstonePath(cid: string): string {
+    return join(this.metaDir, `${assertCid(cid)}${TOMBSTONE_SUFFIX}`);
+  }
+
   readMeta(cid: string): ObjectMeta | null {
     try {
       return JSON.parse(readFileSync(join(this.metaDir, `${assertCid(cid)}.json`), 'utf8')) as ObjectMeta;
@@ -142,7 +204,7 @@ export class ObjectStore {
   }
 
   private writeMeta(cid: string, meta: ObjectMeta): void {
-    const tmp = join(this.tmpDir, `${cid}.json${TEMP_SUFFIX}`);
+    const tmp = join(this.tmpDir, ownedTempName(`${cid}.json`));
     try {
       writeFileSync(tmp, JSON.stringify(meta), { mode: 0o600, flush: true });
       renameSync(tmp, join(this.metaDir, `${cid}.json`));
@@ -154,10 +216,21 @@ export class ObjectStore {
     fsyncDir(this.metaDir);
   }
 
-  /** Unlinks the object and its meta. Mapped views of it stay valid: the kernel keeps the inode alive. */
+  /**
+   * Unlinks the object and its meta. Mapped views of it stay valid: the kernel keeps the inode alive. A tombstone
+   * (meta/<cid>.removed) is left first, for the caller to forget once the index row is gone too: an object found
+   * missing at the next open was removed on purpose only if its tombstone is there.
+   */
   remove(cid: string): boolean {
     const target = this.objectPath(cid);
     if (!existsSync(target)) return false;
+    try {
+      writeFileSync(this.tombstonePath(cid), '', { mode: 0o600 });
+      fsyncDir(this.metaDir);
+    } catch {
+      // A full disk must not stop a removal (it is how space is made): without the tombstone, a crash before the
+      // row goes leaves a row the next open reports as missing, which `ipfrs rm` clears.
+    }
     unlinkSync(target);
     rmSync(join(this.metaDir, `${cid}.json`), { force: true });
     fsyncDir(this.objectsDir);

@@ -44,12 +44,24 @@ interface TensorRow {
   byte_offset: number; byte_length: number; little_endian: number; fortran_order: number;
 }
 
+/** The index file fails SQLite's own check: rebuild it from the objects. */
+export class IndexCorruptError extends Error {
+  override name = 'IndexCorruptError';
+  readonly code = 'SQLITE_CORRUPT';
+}
+
+/** SQLite's word for a damaged file (as opposed to a full disk, a lock or a permission: none of which a rebuild fixes). */
+export function isIndexCorruption(error: unknown): boolean {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  return error instanceof IndexCorruptError || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
+}
+
 export class TensorIndex {
   private readonly db: DB;
   private readonly cache = new Map<string, Statement>();
   private readonly statements: {
     insertFile: Statement; insertTensor: Statement; deleteFile: Statement; allCids: Statement; fileCount: Statement;
-    dataVersion: Statement;
+    dataVersion: Statement; ping: Statement; pingTensors: Statement;
   };
   /**
    * Results of lookups and paging queries since the index last changed. A page of 10 tensors costs ~50 us in
@@ -63,22 +75,51 @@ export class TensorIndex {
 
   constructor(path: string) {
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL is crash-safe for the process under WAL; a power cut may lose the last commit, which rebuild restores.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    this.statements = {
-      insertFile: this.db.prepare('INSERT OR IGNORE INTO files VALUES (@cid, @size, @format, @metadata, @tensor_count, @added_at, @source_name)'),
-      insertTensor: this.db.prepare(
-        'INSERT INTO tensors VALUES (@name, @cid, @dtype, @shape, @strides, @element_count, @byte_offset, @byte_length, @little_endian, @fortran_order)',
-      ),
-      deleteFile: this.db.prepare('DELETE FROM files WHERE cid = ?'),
-      allCids: this.db.prepare('SELECT cid FROM files').pluck(),
-      fileCount: this.db.prepare('SELECT count(*) FROM files').pluck(),
-      dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
-    };
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL is crash-safe for the process under WAL; a power cut may lose the last commit, which rebuild restores.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.exec(SCHEMA);
+      // Written only when it differs: an open that writes nothing also works on a full disk.
+      if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.statements = {
+        insertFile: this.db.prepare('INSERT OR IGNORE INTO files VALUES (@cid, @size, @format, @metadata, @tensor_count, @added_at, @source_name)'),
+        insertTensor: this.db.prepare(
+          'INSERT INTO tensors VALUES (@name, @cid, @dtype, @shape, @strides, @element_count, @byte_offset, @byte_length, @little_endian, @fortran_order)',
+        ),
+        deleteFile: this.db.prepare('DELETE FROM files WHERE cid = ?'),
+        allCids: this.db.prepare('SELECT cid FROM files').pluck(),
+        fileCount: this.db.prepare('SELECT count(*) FROM files').pluck(),
+        dataVersion: this.db.prepare('PRAGMA data_version').pluck(),
+        ping: this.db.prepare('SELECT cid FROM files LIMIT 1').pluck(),
+        pingTensors: this.db.prepare('SELECT name FROM tensors LIMIT 1').pluck(),
+      };
+    } catch (error) {
+      // A half-opened database would keep its file open (and, on a full disk, its mount busy).
+      this.db.close();
+      throw error;
+    }
+  }
+
+
+  /**
+   * Reads the whole file once (PRAGMA quick_check: every page, b-tree and index entry, without the costlier
+   * cross-checks of integrity_check) and runs a first query over each table, so that corruption behind a valid
+   * header shows at open rather than at some later query. Throws IndexCorruptError with SQLite's findings.
+   */
+  check(): void {
+    const findings = this.db.pragma('quick_check(8)', { simple: false }) as Array<{ quick_check: string }>;
+    const problems = findings.map((row) => row.quick_check).filter((line) => line !== 'ok');
+    if (problems.length) throw new IndexCorruptError(problems.join('; '));
+    this.db.prepare('SELECT cid, size FROM files ORDER BY added_at, cid LIMIT 1').all();
+    this.db.prepare('SELECT name, cid FROM tensors ORDER BY name, cid LIMIT 1').all();
+  }
+
+  /** A query over each table, past the result cache (for readiness checks); throws what SQLite throws. */
+  ping(): void {
+    this.statements.ping.get();
+    this.statements.pingTensors.get();
   }
 
   /** Adds a file and all its tensors in one transaction: either all rows exist or none. */

@@ -32,7 +32,12 @@ export class TensorReader {
     const record = this.store.getFile(cid);
     if (!record) throw new StoreError('NOT_FOUND', `no file with CID ${cid}`);
     const path = this.store.objectPath(cid);
-    const onDisk = statSync(path, { throwIfNoEntry: false });
+    let onDisk;
+    try {
+      onDisk = statSync(path, { throwIfNoEntry: false });
+    } catch (error) {
+      throw unreadable(cid, (error as NodeJS.ErrnoException).code ?? 'stat failed', error);
+    }
     if (!onDisk) {
       this.cache.evict(path);
       throw new StoreError('NOT_FOUND', `the object of ${cid} is missing from the store; run ipfrs verify`);
@@ -46,6 +51,8 @@ export class TensorReader {
       file = this.cache.getOrCreate(path);
     } catch (error) {
       if ((error as { code?: string }).code === 'FILE_NOT_FOUND') throw new StoreError('NOT_FOUND', `the object of ${cid} is missing from the store; run ipfrs verify`);
+      // Unreadable (permissions, not a file, mmap refused): the store's fault, one typed error for every interface.
+      if (error instanceof MmapError) throw unreadable(cid, error.code, error);
       throw error;
     }
     if (file.size !== record.size) {
@@ -119,6 +126,10 @@ export class TensorReader {
   static cidOfPath(path: string): string {
     return basename(path);
   }
+}
+
+function unreadable(cid: string, why: string, cause: unknown): StoreError {
+  return new StoreError('IO', `the object of ${cid} cannot be read (${why}); run ipfrs verify`, { cause });
 }
 
 function checkRange(file: MmapFile, start: number, end: number): void {

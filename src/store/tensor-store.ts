@@ -1,12 +1,12 @@
 // The content-addressed tensor store: objects on disk plus an index that can always be rebuilt from them.
-import { createReadStream, existsSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, createReadStream, existsSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { assertCid, createCidHasher } from './cid.ts';
 import { StoreError } from './errors.ts';
 import { ObjectStore, translateIoError, type ByteSource, type ObjectMeta } from './object-store.ts';
 import { readParsedFile, type RawDeclaration } from './read-header.ts';
 import { recordsOf, singleTensorName } from './records.ts';
-import { TensorIndex } from './tensor-index.ts';
+import { isIndexCorruption, TensorIndex } from './tensor-index.ts';
 import type { FileRecord, Page, TensorFilter, TensorRecord } from './types.ts';
 import { TensorFormatError } from '../tensor/errors.ts';
 import type { DType } from '../tensor/dtype.ts';
@@ -24,13 +24,40 @@ export interface VerifyResult {
   cid: string;
   ok: boolean;
   reason?: string;
+  /** The index has the file; objects/ does not. */
+  missing?: boolean;
 }
 
 export interface OpenReport {
+  /** The index was made afresh: there was none, or it failed its check (then corruptIndex says why). */
   rebuilt: boolean;
+  /** The index failed its check at open: SQLite's finding, and where the bad file was set aside. */
+  corruptIndex: { reason: string; setAsideAs: string } | null;
   tempFilesRemoved: number;
   indexedFromObjects: number;
+  /** Rows dropped to finish removals a crash interrupted (their tombstones said so). */
   droppedRows: number;
+  /** Indexed files whose object is gone, not by `remove`: kept in the index, reported by verify until removed. */
+  missingObjects: string[];
+}
+
+/** What an open did that an operator must hear of (the server logs it as warnings, the CLI prints it on stderr). */
+export function openWarnings(report: OpenReport): string[] {
+  const out: string[] = [];
+  if (report.corruptIndex) {
+    out.push(
+      `the index was corrupt (${report.corruptIndex.reason}): set aside as ${report.corruptIndex.setAsideAs} and rebuilt from objects/ ` +
+        `(${report.indexedFromObjects} file${report.indexedFromObjects === 1 ? '' : 's'} indexed)`,
+    );
+  }
+  const missing = report.missingObjects;
+  if (missing.length) {
+    out.push(
+      `${missing.length} indexed file${missing.length === 1 ? ' has' : 's have'} no object in objects/ (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): ` +
+        'restore them, or drop them with `ipfrs rm <cid>`; `ipfrs verify` lists them',
+    );
+  }
+  return out;
 }
 
 export class TensorStore {
@@ -42,10 +69,16 @@ export class TensorStore {
     this.objects = new ObjectStore(root);
     const { temp } = this.objects.cleanLeftovers();
     const indexPath = join(root, 'index.sqlite');
-    const rebuilt = !existsSync(indexPath);
-    this.index = openIndex(indexPath);
-    const { added, dropped } = this.reconcile();
-    this.openReport = { rebuilt, tempFilesRemoved: temp, indexedFromObjects: added, droppedRows: dropped };
+    const absent = !existsSync(indexPath);
+    const { index, corrupt } = openIndex(indexPath);
+    this.index = index;
+    try {
+      const { added, dropped, missing } = this.reconcile();
+      this.openReport = { rebuilt: absent || corrupt !== null, corruptIndex: corrupt, tempFilesRemoved: temp, indexedFromObjects: added, droppedRows: dropped, missingObjects: missing };
+    } catch (error) {
+      index.close();
+      throw translateIoError(error);
+    }
   }
 
   static open(root: string): TensorStore {
@@ -87,6 +120,7 @@ export class TensorStore {
       if (created) {
         try {
           this.objects.remove(temp.cid);
+          this.objects.forgetRemoval(temp.cid);
         } catch {
           // Left for the next open to index; the error below is still the one to report.
         }
@@ -130,8 +164,10 @@ export class TensorStore {
   /** Unlinks bytes first, then rows: a crash in between leaves rows the next open drops, never bytes without rows. */
   remove(cid: string): boolean {
     const key = assertCid(cid);
+    // The tombstone tells the next open that a missing object was removed on purpose (finish it), not lost.
     const hadObject = this.objects.remove(key);
     const hadRow = this.index.delete(key);
+    this.objects.forgetRemoval(key);
     return hadObject || hadRow;
   }
 
@@ -142,7 +178,9 @@ export class TensorStore {
       results.push(await this.verifyOne(cid));
     }
     for (const cid of this.index.allCids()) {
-      if (!this.objects.has(cid)) results.push({ cid, ok: false, reason: 'indexed but its object is missing' });
+      if (!this.objects.has(cid)) {
+        results.push({ cid, ok: false, missing: true, reason: `indexed but its object is missing: restore objects/${cid}, or drop it from the index with \`ipfrs rm ${cid}\`` });
+      }
     }
     return results;
   }
@@ -167,21 +205,27 @@ export class TensorStore {
     return { cid, ok: true };
   }
 
-  /** Makes index and objects agree: rows without bytes go, objects without rows are indexed from their headers. */
-  private reconcile(): { added: number; dropped: number } {
-    const onDisk = new Set(this.objects.listCids());
+  /** Makes index and objects agree: interrupted removals finish, objects without rows are indexed from their headers. */
+  private reconcile(): { added: number; dropped: number; missing: string[] } {
     let dropped = 0;
-    for (const cid of this.index.allCids()) {
-      if (!onDisk.has(cid)) dropped += this.index.delete(cid) ? 1 : 0;
+    // Removals a crash interrupted: finish them (the object may still be there, or its row).
+    for (const cid of this.objects.pendingRemovals()) {
+      this.objects.remove(cid);
+      dropped += this.index.delete(cid) ? 1 : 0;
+      this.objects.forgetRemoval(cid);
     }
-    const missing = [...onDisk].filter((cid) => !this.index.getFile(cid));
+    const onDisk = new Set(this.objects.listCids());
+    // A row whose object vanished otherwise is kept: the loss is reported (verify, the open's warnings) until an
+    // operator restores the object or removes the row, rather than forgotten at the first open.
+    const missing = this.index.allCids().filter((cid) => !onDisk.has(cid));
+    const unindexed = [...onDisk].filter((cid) => !this.index.getFile(cid));
     const entries = [];
-    for (const cid of missing) {
+    for (const cid of unindexed) {
       const entry = this.indexEntryFromObject(cid);
       if (entry) entries.push(entry);
     }
     const added = this.index.insertMany(entries);
-    return { added, dropped };
+    return { added, dropped, missing };
   }
 
   private indexEntryFromObject(cid: string) {
@@ -200,19 +244,97 @@ export class TensorStore {
     }
   }
 
+  /** Why the store cannot serve right now (objects/ unreadable, the index not answering), or null (for /readyz). */
+  problem(): string | null {
+    try {
+      accessSync(this.objects.objectsDir, constants.R_OK | constants.X_OK);
+    } catch (error) {
+      return `objects/ cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    }
+    try {
+      this.index.ping();
+    } catch (error) {
+      return `the index does not answer (${(error as Error).message})`;
+    }
+    return null;
+  }
+
   close(): void {
     this.index.close();
   }
 }
 
-function openIndex(path: string): TensorIndex {
+/**
+ * Opens and checks the index. Only corruption (SQLite's CORRUPT or NOTADB, or a failed quick_check) sets the file
+ * aside (not deleted: an operator may want it) for a rebuild from the objects; anything else (a full disk, a
+ * lock, a permission) is thrown as a StoreError, the index left where it is.
+ */
+function openIndex(path: string): { index: TensorIndex; corrupt: OpenReport['corruptIndex'] } {
+  let index: TensorIndex | undefined;
   try {
-    return new TensorIndex(path);
-  } catch {
-    // A corrupt index is set aside (not deleted: an operator may want it) and rebuilt from the objects.
-    renameSync(path, `${path}.corrupt-${Date.now()}`);
-    return new TensorIndex(path);
+    index = new TensorIndex(path);
+    // The full check reads every page (about 1-3 s for a million tensors): done when the file changed since the
+    // last check that passed, else only the first queries. Overwritten bytes change the file's mtime.
+    const stamp = fileStamp(path);
+    if (stamp === null || readStamp(path) !== stamp) {
+      index.check();
+      writeStamp(path, stamp);
+    } else {
+      index.ping();
+    }
+    return { index, corrupt: null };
+  } catch (error) {
+    index?.close();
+    if (!isIndexCorruption(error)) throw indexOpenError(error, path);
+    const setAsideAs = `${path}.corrupt-${Date.now()}`;
+    renameSync(path, setAsideAs);
+    // Its journal belongs to it: a new file must not replay the old one's WAL frames.
+    if (existsSync(`${path}-wal`)) renameSync(`${path}-wal`, `${setAsideAs}-wal`);
+    rmSync(`${path}-shm`, { force: true });
+    return { index: new TensorIndex(path), corrupt: { reason: (error as Error).message, setAsideAs } };
   }
+}
+
+/** Size and mtime of the index file, as last checked (`index.sqlite.checked`). */
+function fileStamp(path: string): string | null {
+  try {
+    const info = statSync(path);
+    return `${info.size}:${info.mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+function readStamp(path: string): string | null {
+  try {
+    return readFileSync(`${path}.checked`, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function writeStamp(path: string, stamp: string | null): void {
+  if (stamp === null) return;
+  try {
+    writeFileSync(`${path}.checked`, stamp, { mode: 0o600 });
+  } catch {
+    // A full disk or a read-only store: the next open checks again.
+  }
+}
+
+/** Why the index would not open, said as a StoreError; a disk with no space left says so (SQLite calls it I/O). */
+function indexOpenError(error: unknown, path: string): unknown {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  let full = code === 'SQLITE_FULL';
+  if (!full && code.startsWith('SQLITE_IOERR')) {
+    try {
+      full = statfsSync(dirname(path)).bavail === 0;
+    } catch {
+      // Unknown: say what SQLite said.
+    }
+  }
+  if (full) return new StoreError('NO_SPACE', `${path}: no space left on the store's disk to open the index; free some space`, { cause: error });
+  return translateIoError(error, path);
 }
 
 function rawDeclaration(options: AddOptions): RawDeclaration | undefined {

@@ -1,7 +1,8 @@
 // TensorFile.byteRange: bytes [start, end) of a file, inline up to the inline limit, else a link plus a Range header.
 import { CONTENT_TYPE_RAW } from '../../http/headers.ts';
 import { builder } from '../builder.ts';
-import { downloadLink, inlineCost, inlineLimit, type InlineBytesRecord } from '../delivery.ts';
+import { downloadLink, inlineCost, inlineLimit, selectedInlineFields, yieldIfLarge, type InlineBytesRecord } from '../delivery.ts';
+import { inlineWork } from '../inline-budget.ts';
 import { InvalidArgumentError, InvalidRangeError, NotFoundError, StoreUnavailableError, TooLargeError } from '../errors.ts';
 import { guard } from '../translate.ts';
 import { DownloadLink } from './download-link.ts';
@@ -37,7 +38,7 @@ builder.objectFields(TensorFileRef, (t) => ({
       inlineLimit: t.arg({ type: 'SafeInt', description: 'As for Tensor.slice.' }),
     },
     complexity: (args, ctx) => inlineCost(args, ctx),
-    resolve: (file, args, ctx) => {
+    resolve: async (file, args, ctx, info) => {
       const limit = inlineLimit(args.inlineLimit, ctx.config);
       const start = args.start;
       const end = args.end ?? file.size;
@@ -45,6 +46,10 @@ builder.objectFields(TensorFileRef, (t) => ({
         throw new InvalidRangeError(`the range ${start}-${end} is not within the file: 0 <= start <= end <= ${file.size}`, file.size);
       }
       if (end - start <= limit) {
+        const work = inlineWork({ byteLength: end - start }, selectedInlineFields(info));
+        const refusal = ctx.inline.charge(work);
+        if (refusal) throw refusal;
+        await yieldIfLarge(work);
         const data = guard(() => ctx.reader.readRange(file.cid, start, end));
         return { kind: 'InlineBytes' as const, start, end, data };
       }

@@ -7,7 +7,8 @@ import { planSlice, type SlicePlan } from '../../tensor/slice.ts';
 import { decodeValues } from '../../tensor/values.ts';
 import type { TensorRecord } from '../../store/types.ts';
 import { builder } from '../builder.ts';
-import { downloadLink, expiresIn, inlineCost, inlineLimit, type InlineSliceRecord } from '../delivery.ts';
+import { downloadLink, expiresIn, inlineCost, inlineLimit, selectedInlineFields, yieldIfLarge, type InlineSliceRecord } from '../delivery.ts';
+import { inlineWork } from '../inline-budget.ts';
 import { InvalidArgumentError, InvalidSliceError, NotFoundError, StoreUnavailableError, TooLargeError } from '../errors.ts';
 import { guard } from '../translate.ts';
 import { DownloadLink } from './download-link.ts';
@@ -44,7 +45,11 @@ const InlineSlice = builder.objectRef<InlineSliceRecord>('InlineSlice').implemen
       description:
         'The elements as numbers in C order, whatever the dtype (F16, BF16 and F8 included; BOOL as 0 and 1). ' +
         'NaN and infinities are null, since JSON cannot carry them; I64 and U64 beyond 2^53 lose precision (use base64).',
-      resolve: (slice) => decodeValues(slice.data, slice.dtype, slice.littleEndian),
+      resolve: async (slice) => {
+        // The list graphql-js completes next is the costly part: in a turn of its own when large.
+        await yieldIfLarge(inlineWork({ byteLength: 0, elementCount: slice.elementCount, dtype: slice.dtype }, { base64: false, values: true }));
+        return decodeValues(slice.data, slice.dtype, slice.littleEndian);
+      },
     }),
   }),
 });
@@ -71,7 +76,7 @@ builder.objectFields(TensorRef, (t) => ({
       }),
     },
     complexity: (args, ctx) => inlineCost(args, ctx),
-    resolve: (tensor, args, ctx) => {
+    resolve: async (tensor, args, ctx, info) => {
       const limit = inlineLimit(args.inlineLimit, ctx.config);
       const spec = args.spec;
       if (spec.length > MAX_SLICE_LENGTH) throw new InvalidSliceError(`the slice spec is longer than ${MAX_SLICE_LENGTH} characters`, spec.slice(0, 80));
@@ -79,6 +84,10 @@ builder.objectFields(TensorRef, (t) => ({
       const header = args.format === 'npy' ? npyHeaderFor(tensor, plan) : null;
       const byteLength = (header?.byteLength ?? 0) + plan.byteLength;
       if (byteLength <= limit) {
+        const work = inlineWork({ byteLength, elementCount: plan.elementCount, dtype: tensor.dtype }, selectedInlineFields(info));
+        const refusal = ctx.inline.charge(work);
+        if (refusal) throw refusal;
+        await yieldIfLarge(work);
         const data = guard(() => ctx.reader.readSlice(tensor, plan));
         return {
           kind: 'InlineSlice' as const,
