@@ -465,6 +465,27 @@ test('timeouts: an idle keep-alive connection closes after keepAliveTimeoutMs; a
   }
 });
 
+test('a response whose tail still waits in the socket buffer is not idle: a slow reader gets every byte past keepAliveTimeoutMs', async () => {
+  const timed = await startServer(fx, { keepAliveTimeoutMs: 300 });
+  try {
+    const c = await RawConnection.open(timed.port);
+    try {
+      c.socket.pause(); // read nothing: what the kernel cannot take waits in the server's socket buffer
+      await c.write(req('GET', BIG));
+      await eventually(() => timed.finished.some((f) => f.url === BIG), 'the lane to hand the whole body to the socket');
+      await sleep(1200); // four times keepAliveTimeoutMs, several sweeps, with the body in the server's buffers
+      c.socket.resume();
+      const res = await c.readResponse({ timeoutMs: 5000 });
+      assert.is(res.status, 200);
+      assert.ok(res.body.equals(bigBytes), `every byte (${res.body.length} of ${BIG_SIZE})`);
+    } finally {
+      c.destroy();
+    }
+  } finally {
+    await timed.close();
+  }
+});
+
 test('closeIdle(): idle connections close at once; one mid-response finishes its body, then closes', async () => {
   const shut = await startServer(fx);
   try {

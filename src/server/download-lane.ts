@@ -164,11 +164,17 @@ class LaneConnection {
 
   /**
    * Idle between requests past keepAliveTimeoutMs, or a head that stopped arriving: closed. A head that keeps
-   * arriving too slowly (past headersTimeoutMs): 408. A response being written is left alone (a slow reader;
-   * node:http has no timeout on it either).
+   * arriving too slowly (past headersTimeoutMs): 408. A response being written, or whose bytes still wait in the
+   * socket's buffer, is left alone (a slow reader; node:http has no timeout on it either).
    */
   checkTimeouts(now: number): void {
     if (this.current !== null || this.socket.destroyed) return;
+    if (this.socket.writableLength > 0) {
+      // The last response's tail still waits for a slow reader: not idle yet (node:http starts its keep-alive
+      // timer at 'finish', once the bytes are out; destroying now would cut the tail).
+      this.activeAt = now;
+      return;
+    }
     const options = this.lane.options;
     if (this.headStartedAt !== 0 && now - this.headStartedAt > options.headersTimeoutMs) {
       this.last = true;
@@ -181,7 +187,8 @@ class LaneConnection {
   }
 
   closeIfIdle(): void {
-    if (this.current === null) this.socket.destroy();
+    if (this.current === null && this.socket.writableLength > 0) this.socket.end(); // flush the tail, then FIN
+    else if (this.current === null) this.socket.destroy();
     else this.last = true;
   }
 
