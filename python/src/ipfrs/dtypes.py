@@ -58,15 +58,16 @@ _E4M3FN = _e4m3fn_table()
 
 def decode(bits: np.ndarray, dtype: str) -> np.ndarray:
     """float32 values of BF16 / F8 bits (an array of uint16 / uint8), same shape."""
+    flat = bits.reshape(-1)  # 1-d: numpy's scalar casting rules would widen a 0-d array's shift
     if dtype == "BF16":
-        out = bits.astype(np.uint32)
-        out <<= 16
-        return out.view(np.float32)
+        out = flat.astype(np.uint32)
+        out <<= np.uint32(16)
+        return out.view(np.float32).reshape(bits.shape)
     if dtype == "F8_E5M2":
         # E5M2 is the top byte of an IEEE binary16.
-        wide = bits.astype(np.uint16)
-        wide <<= 8
-        return wide.view(np.float16).astype(np.float32)
+        wide = flat.astype(np.uint16)
+        wide <<= np.uint16(8)
+        return wide.view(np.float16).astype(np.float32).reshape(bits.shape)
     if dtype == "F8_E4M3":
         return _E4M3FN[bits]
     raise ValueError(f"{dtype} needs no decoding")

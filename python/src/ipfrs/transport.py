@@ -174,7 +174,7 @@ class Transport:
         read of all of it). Returns the headers of the (first) answer."""
         n = len(out)
         if n >= self.parallel_threshold and self.connections > 1:
-            parts = min(self.connections, max(1, n // (1 << 20)))
+            parts = min(self.connections, -(-n // 65536))
             if parts > 1:
                 return self._read_parallel(url, out, offset, parts)
         return self._read_range(url, out, offset, ranged=not (offset == 0 and whole == n))
