@@ -155,8 +155,8 @@ def random_index(rng: random.Random, shape: tuple) -> tuple:
 
 
 class DroppingProxy:
-    """A TCP proxy to the server that cuts connections on demand: `cut_after(n)` makes each of the next
-    `times` connections close after relaying n bytes of the server's answer."""
+    """A TCP proxy to the server that cuts connections on demand: `cut_after(n, times)` closes whichever
+    connection is relaying when n more bytes of the server's answers have passed, `times` times over."""
 
     def __init__(self, target_url: str) -> None:
         host, port = target_url.split("//", 1)[1].split(":")
@@ -195,14 +195,12 @@ class DroppingProxy:
                 return
             with self._lock:
                 self.connections += 1
-                limit = self._cuts.pop(0) if self._cuts else None
-            threading.Thread(target=self._relay, args=(downstream, limit), daemon=True).start()
+            threading.Thread(target=self._relay, args=(downstream,), daemon=True).start()
 
-    def _relay(self, downstream: socket.socket, limit: Optional[int]) -> None:
+    def _relay(self, downstream: socket.socket) -> None:
         upstream = socket.create_connection(self.target)
         with self._lock:
             self._open.extend([downstream, upstream])
-        sent = 0
         try:
             while True:
                 ready, _, _ = select.select([downstream, upstream], [], [], 30)
@@ -213,13 +211,17 @@ class DroppingProxy:
                     if not data:
                         return
                     if s is upstream:
-                        if limit is not None and sent + len(data) >= limit:
-                            downstream.sendall(data[:max(0, limit - sent)])
-                            with self._lock:
-                                self.cut += 1
+                        with self._lock:
+                            keep = len(data)
+                            if self._cuts:
+                                if self._cuts[0] < len(data):
+                                    keep = self._cuts.pop(0)
+                                    self.cut += 1
+                                else:
+                                    self._cuts[0] -= len(data)
+                        downstream.sendall(data[:keep])
+                        if keep < len(data):
                             return
-                        sent += len(data)
-                        downstream.sendall(data)
                     else:
                         upstream.sendall(data)
         except OSError:

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
-from .errors import (IpfrsConnectionError, IpfrsError, IpfrsTimeoutError, ProtocolError, error_for_code,
-                     error_for_refusal, _redact)
+from .errors import (InvalidArgumentError, IpfrsConnectionError, IpfrsError, IpfrsTimeoutError, ProtocolError,
+                     error_for_code, error_for_refusal, _redact)
 
 # What a broken or refused connection raises in http.client and socket.
 _CONNECTION_ERRORS = (ConnectionError, http.client.HTTPException, OSError)
@@ -341,10 +341,11 @@ def parse_graphql(response: Response, url: str) -> Dict[str, Any]:
         first = errors[0] if isinstance(errors[0], dict) else {"message": str(errors[0])}
         code = (first.get("extensions") or {}).get("code")
         message = str(first.get("message", "GraphQL error"))
-        if code in (None, "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "BAD_USER_INPUT"):
-            error = error_for_code(None, message, status=response.status, url=url, details=first)
-            error.code = code
-            raise error
+        if code == "BAD_USER_INPUT":  # a variable the schema refuses (a malformed CID): the caller's argument
+            raise InvalidArgumentError(message, status=response.status, url=url, details=first)
+        if code in (None, "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED"):
+            # The server does not know what this client asks: a version mismatch, not the caller's fault.
+            raise ProtocolError(message, status=response.status, url=url, details=first)
         raise error_for_code(code, message, status=response.status, url=url, details=first)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise ProtocolError(f"{url} answered HTTP {response.status} without data", status=response.status, url=url)
