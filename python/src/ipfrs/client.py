@@ -7,9 +7,9 @@ import hashlib
 import json
 import os
 import threading
+import time
 import uuid
 from collections import OrderedDict
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
@@ -25,7 +25,7 @@ from .transport import CSRF_HEADER, Transport, check_result, parse_graphql
 DEFAULT_URL = "http://127.0.0.1:8080"
 PAGE_SIZE = 500
 # A link is used only while it has this much life left: a read started on it must not outlive it.
-LINK_MARGIN = timedelta(seconds=30)
+LINK_MARGIN = 30.0
 # The server's default inline limit: above it a slice comes as a link anyway.
 SERVER_INLINE_LIMIT = 64 << 10
 StrPath = Union[str, "os.PathLike[str]"]
@@ -49,7 +49,7 @@ class Client:
         self._transport = Transport(timeout=timeout, connections=connections, retries=retries,
                                     parallel_threshold=parallel_threshold)
         self._graphql_url = f"{self.url}/graphql"
-        self._links: "OrderedDict[Tuple[str, str], DownloadLink]" = OrderedDict()
+        self._links: "OrderedDict[Tuple[str, str], Tuple[DownloadLink, float]]" = OrderedDict()  # link, expiry (unix s)
         self._links_lock = threading.Lock()
         self._ipfs_cid: Optional[bool] = None  # does the server's schema have TensorFile.ipfsCid?
         self.cache = Cache(self)
@@ -222,18 +222,18 @@ class Client:
     def _cached_link(self, tensor: TensorInfo) -> Optional[DownloadLink]:
         key = (tensor.cid, tensor.name)
         with self._links_lock:
-            link = self._links.get(key)
-            if link is None:
+            entry = self._links.get(key)
+            if entry is None:
                 return None
-            if link.expires_at - datetime.now(timezone.utc) < LINK_MARGIN:
+            if entry[1] - time.time() < LINK_MARGIN:
                 del self._links[key]
                 return None
             self._links.move_to_end(key)
-            return link
+            return entry[0]
 
     def _remember_link(self, tensor: TensorInfo, link: DownloadLink) -> None:
         with self._links_lock:
-            self._links[(tensor.cid, tensor.name)] = link
+            self._links[(tensor.cid, tensor.name)] = (link, link.expires_at.timestamp())
             while len(self._links) > 4096:
                 self._links.popitem(last=False)
 

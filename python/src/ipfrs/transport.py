@@ -12,9 +12,11 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
+from .http11 import GetConnection
 from .errors import (InvalidArgumentError, IpfrsConnectionError, IpfrsError, IpfrsTimeoutError, ProtocolError,
                      error_for_code, error_for_refusal, _redact)
 
@@ -36,6 +38,7 @@ class Response:
         self.body = body
 
 
+@lru_cache(maxsize=1024)
 def _origin(url: str) -> Tuple[Origin, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -45,10 +48,13 @@ def _origin(url: str) -> Tuple[Origin, str]:
     return (parts.scheme, parts.hostname, port), target
 
 
+Connection = Union[http.client.HTTPConnection, GetConnection]
+
+
 class _Pooled:
     __slots__ = ("conn", "idle_since", "keep_alive")
 
-    def __init__(self, conn: http.client.HTTPConnection, keep_alive: float) -> None:
+    def __init__(self, conn: Connection, keep_alive: float) -> None:
         self.conn = conn
         self.idle_since = time.monotonic()
         self.keep_alive = keep_alive
@@ -64,17 +70,20 @@ class Transport:
         self.retries = retries
         self.parallel_threshold = parallel_threshold
         self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
-        self._idle: Dict[Origin, List[_Pooled]] = {}
+        self._idle: Dict[Tuple[bool, Origin], List[_Pooled]] = {}
+        self._get_headers = "".join(f"{k}: {v}\r\n" for k, v in self.headers.items()).encode("latin-1")
         self._lock = threading.Lock()
         self._executor: Optional[ThreadPoolExecutor] = None
         self._closed = False
 
     # -- the pool --------------------------------------------------------------------------------------------
 
-    def _acquire(self, origin: Origin) -> Tuple[http.client.HTTPConnection, bool]:
+    def _acquire(self, origin: Origin, lean: bool = False) -> Tuple[Connection, bool]:
+        """A pooled connection (and True), else a new one; `lean`: a GetConnection for plain-HTTP link reads."""
         now = time.monotonic()
+        lean = lean and origin[0] == "http"
         with self._lock:
-            idle = self._idle.get(origin)
+            idle = self._idle.get((lean, origin))
             while idle:
                 pooled = idle.pop()
                 # The server closes idle connections after its Keep-Alive timeout: do not race it.
@@ -82,11 +91,12 @@ class Transport:
                     return pooled.conn, True
                 pooled.conn.close()
         scheme, host, port = origin
+        if lean:
+            return GetConnection(host, port, self.timeout), False
         cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-        conn = cls(host, port, timeout=self.timeout)
-        return conn, False
+        return cls(host, port, timeout=self.timeout), False
 
-    def _release(self, origin: Origin, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+    def _release(self, origin: Origin, conn: Connection, response: Any) -> None:
         if response.will_close or self._closed:
             conn.close()
             return
@@ -100,7 +110,7 @@ class Transport:
                 except ValueError:
                     pass
         with self._lock:
-            idle = self._idle.setdefault(origin, [])
+            idle = self._idle.setdefault((isinstance(conn, GetConnection), origin), [])
             if len(idle) < max(self.connections, 4):
                 idle.append(_Pooled(conn, keep_alive))
                 return
@@ -119,8 +129,8 @@ class Transport:
             self._executor = None
 
     @staticmethod
-    def _connect(conn: http.client.HTTPConnection) -> None:
-        if conn.sock is None:
+    def _connect(conn: Connection) -> None:
+        if conn.sock is None and not isinstance(conn, GetConnection):
             conn.connect()
             # Requests are small and answers awaited: Nagle's delay only costs latency here.
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -168,6 +178,16 @@ class Transport:
 
     # -- reads of signed links into caller memory -----------------------------------------------------------
 
+    def _get(self, conn: Connection, target: str, range_header: Optional[str]) -> Any:
+        if isinstance(conn, GetConnection):
+            extra = self._get_headers + (f"Range: {range_header}\r\n".encode() if range_header else b"")
+            return conn.get(target, extra)
+        headers = dict(self.headers)
+        if range_header:
+            headers["Range"] = range_header
+        conn.request("GET", target, headers=headers)
+        return conn.getresponse()
+
     def read_into(self, url: str, out: memoryview, offset: int = 0, *, whole: Optional[int] = None) -> Dict[str, str]:
         """Fills `out` with bytes [offset, offset + len(out)) of the link; parallel Range requests when `out` is
         at least the parallel threshold. `whole` is the link's length when known (then no Range is sent for a
@@ -208,36 +228,34 @@ class Transport:
         n = len(out)
         done = 0
         attempt = 0
-        headers: Dict[str, str] = {}
-        while done < n or (n == 0 and not headers):
-            conn, reused = self._acquire(origin)
-            request_headers = dict(self.headers)
+        headers: Optional[Dict[str, str]] = None
+        while headers is None or done < n:
+            conn, reused = self._acquire(origin, lean=True)
+            range_header = None
             if ranged or done:
-                request_headers["Range"] = f"bytes={offset + done}-{offset + n - 1}" if n else "bytes=0-"
+                range_header = f"bytes={offset + done}-{offset + n - 1}" if n else "bytes=0-"
             got_status = False
             try:
                 self._connect(conn)
-                conn.request("GET", target, headers=request_headers)
-                response = conn.getresponse()
+                response = self._get(conn, target, range_header)
                 got_status = True
                 if response.status >= 300:
                     data = response.read()
                     self._release(origin, conn, response)
                     raise refusal(response.status, data, url, response)
-                if "Range" in request_headers and response.status != 206 and n:
-                    response.read()
+                if range_header and response.status != 206 and n:
                     conn.close()
                     raise ProtocolError(f"{_redact(url)} ignored the Range header (HTTP {response.status})", url=_redact(url))
-                if not headers:
-                    headers = {k.lower(): v for k, v in response.getheaders()}
+                if headers is None:
+                    headers = dict((k.lower(), v) for k, v in response.getheaders())
                 while done < n:
                     got = response.readinto(out[done:])
                     if not got:
                         raise http.client.IncompleteRead(b"", n - done)
                     done += got
-                self._release(origin, conn, response)
                 if n == 0:
-                    break
+                    response.read()
+                self._release(origin, conn, response)
             except IpfrsError:
                 raise
             except _CONNECTION_ERRORS as error:
@@ -260,16 +278,12 @@ class Transport:
         total: Optional[int] = None
         headers: Dict[str, str] = {}
         while total is None or offset + received < total:
-            conn, reused = self._acquire(origin)
-            request_headers = dict(self.headers)
+            conn, reused = self._acquire(origin, lean=True)
             start = offset + received
-            if start:
-                request_headers["Range"] = f"bytes={start}-"
             got_status = False
             try:
                 self._connect(conn)
-                conn.request("GET", target, headers=request_headers)
-                response = conn.getresponse()
+                response = self._get(conn, target, f"bytes={start}-" if start else None)
                 got_status = True
                 if response.status == 416 and start:
                     # Nothing left past `start`: the file is already complete when start equals its length.
@@ -284,11 +298,13 @@ class Transport:
                     self._release(origin, conn, response)
                     raise refusal(response.status, data, url, response)
                 if start and response.status != 206:
-                    response.read()
                     conn.close()
                     raise ProtocolError(f"{_redact(url)} ignored the Range header (HTTP {response.status})", url=_redact(url))
                 headers = {k.lower(): v for k, v in response.getheaders()}
-                length = response.length or 0
+                if response.length is None:
+                    conn.close()
+                    raise ProtocolError(f"{_redact(url)} answered without a Content-Length", url=_redact(url))
+                length = response.length
                 total = start + length
                 while length:
                     got = response.readinto(buffer[:min(chunk, length)])
@@ -320,7 +336,7 @@ def _content_range_total(value: Optional[str]) -> Optional[int]:
         return None
 
 
-def refusal(status: int, data: bytes, url: str, response: http.client.HTTPResponse) -> IpfrsError:
+def refusal(status: int, data: bytes, url: str, response: Any) -> IpfrsError:
     try:
         body = json.loads(data)
         if not isinstance(body, dict):
