@@ -224,7 +224,7 @@ class DroppingProxy:
                             return
                     else:
                         upstream.sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: drop_idle closed a socket under select
             return
         finally:
             for s in (downstream, upstream):

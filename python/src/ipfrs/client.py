@@ -144,6 +144,8 @@ class Client:
             for edge in page["edges"]:
                 tensor = TensorInfo.from_graphql(edge["node"])
                 tensors[tensor.name] = tensor
+                if edge["node"].get("downloadLink"):
+                    self._remember_link(tensor, DownloadLink.from_graphql(edge["node"]["downloadLink"]))
             if not page["pageInfo"]["hasNextPage"]:
                 return info, tensors
             after = page["pageInfo"]["endCursor"]
