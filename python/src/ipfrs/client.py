@@ -11,7 +11,7 @@ import time
 import uuid
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
@@ -51,6 +51,8 @@ class Client:
         self._graphql_url = f"{self.url}/graphql"
         self._links: "OrderedDict[Tuple[str, str], Tuple[DownloadLink, float]]" = OrderedDict()  # link, expiry (unix s)
         self._links_lock = threading.Lock()
+        # Tensors the download route refuses to link (names such as ".."): read through GraphQL only.
+        self._unlinkable: Set[Tuple[str, str]] = set()
         self._ipfs_cid: Optional[bool] = None  # does the server's schema have TensorFile.ipfsCid?
         self.cache = Cache(self)
 
@@ -134,8 +136,17 @@ class Client:
         tensors: Dict[str, TensorInfo] = {}
         after: Optional[str] = None
         info: Optional[FileInfo] = None
+        links = True
         while True:
-            data = self._query_file_fields(queries.file_with_tensors, {"cid": cid, "first": PAGE_SIZE, "after": after})
+            variables = {"cid": cid, "first": PAGE_SIZE, "after": after}
+            try:
+                data = self._query_file_fields(lambda ipfs: queries.file_with_tensors(ipfs, links), variables)
+            except IpfrsError as error:
+                if not (links and _about_links(error)):
+                    raise
+                # A tensor the download route cannot serve (a name such as ".."): read this file through GraphQL.
+                links = False
+                data = self._query_file_fields(lambda ipfs: queries.file_with_tensors(ipfs, False), variables)
             node = data["tensorFile"]
             if node is None:
                 raise NotFoundError(f"no file {cid} in the store at {self.url}", code="NOT_FOUND")
@@ -144,7 +155,9 @@ class Client:
             for edge in page["edges"]:
                 tensor = TensorInfo.from_graphql(edge["node"])
                 tensors[tensor.name] = tensor
-                if edge["node"].get("downloadLink"):
+                if not links:
+                    self._unlinkable.add((tensor.cid, tensor.name))
+                elif edge["node"].get("downloadLink"):
                     self._remember_link(tensor, DownloadLink.from_graphql(edge["node"]["downloadLink"]))
             if not page["pageInfo"]["hasNextPage"]:
                 return info, tensors
@@ -174,7 +187,9 @@ class Client:
         dtype = storage_dtype(tensor.dtype, tensor.little_endian)
         if resolved.size == 0:
             return np.empty(resolved.shape, dtype)
-        run = None if tensor.fortran_order else contiguous_range(resolved, tensor.shape, itemsize(tensor.dtype))
+        run = None
+        if not tensor.fortran_order and (tensor.cid, tensor.name) not in self._unlinkable:
+            run = contiguous_range(resolved, tensor.shape, itemsize(tensor.dtype))
         if run is not None:
             link = self._cached_link(tensor)
             if link is None and run[1] > SERVER_INLINE_LIMIT:
@@ -200,7 +215,13 @@ class Client:
     def _read_slice(self, tensor: TensorInfo, spec: str, shape: Tuple[int, ...], dtype: np.dtype, want_link: bool) -> np.ndarray:
         variables = {"cid": tensor.cid, "name": tensor.name, "spec": spec, "format": "RAW",
                      "inlineLimit": self.inline_limit, "link": want_link}
-        node = self._query(queries.SLICE, variables)["tensor"]
+        try:
+            node = self._query(queries.SLICE, variables)["tensor"]
+        except IpfrsError as error:
+            if not (want_link and _about_links(error)):
+                raise
+            self._unlinkable.add((tensor.cid, tensor.name))
+            node = self._query(queries.SLICE, {**variables, "link": False})["tensor"]
         if node is None:
             raise NotFoundError(f"no tensor {tensor.name!r} in {tensor.cid} (deleted?)", code="NOT_FOUND")
         if want_link and node.get("downloadLink"):
@@ -388,6 +409,12 @@ class Cache:
         `populate` pre-faults every page."""
         result = self._client._query(queries.WARM, {"cid": cid, "access": access.upper(), "populate": populate})["warmCache"]
         return CacheEntry.from_graphql(check_result(result, f"warm {cid}"))
+
+
+def _about_links(error: IpfrsError) -> bool:
+    """Whether a GraphQL error came from a `downloadLink` field (the rest of the query is fine without it)."""
+    path = error.details.get("path") if isinstance(error.details, dict) else None
+    return isinstance(path, list) and "downloadLink" in path
 
 
 def _format(format: str) -> str:

@@ -16,13 +16,14 @@ def files_page(with_ipfs_cid: bool) -> str:
     )
 
 
-def file_with_tensors(with_ipfs_cid: bool) -> str:
+def file_with_tensors(with_ipfs_cid: bool, with_links: bool = True) -> str:
     # With each tensor's RAW link: reads of whole tensors and contiguous slices then go straight to Range GETs.
+    link = " downloadLink(format: RAW) { " + LINK_FIELDS + " }" if with_links else ""
     return (
         "query IpfrsFile($cid: CID!, $first: Int, $after: String) { tensorFile(cid: $cid) { "
         + file_fields(with_ipfs_cid)
         + " tensors(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { "
-        + TENSOR_FIELDS + " downloadLink(format: RAW) { " + LINK_FIELDS + " } } } } } }"
+        + TENSOR_FIELDS + link + " } } } } }"
     )
 
 
