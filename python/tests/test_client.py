@@ -236,3 +236,16 @@ def test_a_silent_server_times_out() -> None:
         assert time.monotonic() - start < 5
     finally:
         s.close()
+
+
+def test_open_walks_every_page_of_a_files_tensors(admin: ipfrs.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reference import ReferenceFile
+
+    path = FIXTURES / "hf-safetensors-pr84" / "overall.safetensors"
+    cid = admin.add(path).cid
+    monkeypatch.setattr(ipfrs.client, "PAGE_SIZE", 2)
+    want = ReferenceFile(str(path))
+    with admin.open(cid) as f:
+        assert f.keys() == want.keys() and len(f.keys()) > 4
+        for name in want.keys():
+            assert same(f.get_tensor(name), want.get_tensor(name))

@@ -68,8 +68,6 @@ class Client:
     def close(self) -> None:
         """Closes the pooled connections (the client reconnects if used again)."""
         self._transport.close()
-        self._transport = Transport(timeout=self._transport.timeout, connections=self._transport.connections,
-                                    retries=self._transport.retries, parallel_threshold=self._transport.parallel_threshold)
 
     # -- GraphQL ---------------------------------------------------------------------------------------------
 

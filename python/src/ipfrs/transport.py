@@ -74,7 +74,6 @@ class Transport:
         self._get_headers = "".join(f"{k}: {v}\r\n" for k, v in self.headers.items()).encode("latin-1")
         self._lock = threading.Lock()
         self._executor: Optional[ThreadPoolExecutor] = None
-        self._closed = False
 
     # -- the pool --------------------------------------------------------------------------------------------
 
@@ -97,7 +96,7 @@ class Transport:
         return cls(host, port, timeout=self.timeout), False
 
     def _release(self, origin: Origin, conn: Connection, response: Any) -> None:
-        if response.will_close or self._closed:
+        if response.will_close:
             conn.close()
             return
         keep_alive = 5.0
@@ -117,8 +116,7 @@ class Transport:
         conn.close()
 
     def close(self) -> None:
-        """Closes every pooled connection and the download threads."""
-        self._closed = True
+        """Closes every pooled connection and the download threads (both come back if used again)."""
         with self._lock:
             for idle in self._idle.values():
                 for pooled in idle:
