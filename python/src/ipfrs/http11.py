@@ -111,7 +111,8 @@ class GetConnection:
         self.timeout = timeout
         self.sock: Optional[socket.socket] = None
         self._reader = None
-        self._host_header = (host if port == 80 else f"{host}:{port}").encode("idna")
+        shown = f"[{host}]" if ":" in host else host  # an IPv6 literal
+        self._host_header = (shown if port == 80 else f"{shown}:{port}").encode("idna")
 
     def connect(self) -> None:
         sock = socket.create_connection((self.host, self.port), self.timeout)
