@@ -10,6 +10,7 @@ import { httpBench } from './http.bench.ts';
 import { indexBench } from './index.bench.ts';
 import { ingestBench } from './ingest.bench.ts';
 import { memoryBench } from './memory.bench.ts';
+import { pythonBench } from './python.bench.ts';
 import { mmapRows } from './lib/mmap-rows.ts';
 import { INSTALL_HINT, type BenchContext } from './lib/context.ts';
 import { prepareStore, type HttpFixture } from './lib/fixtures.ts';
@@ -18,7 +19,7 @@ import { updateReadme, writeReports, type RunReport } from './lib/report.ts';
 import { REPO_ROOT, stopAll } from './lib/servers.ts';
 import { formatText, type Row } from './lib/table.ts';
 
-const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'memory'] as const;
+const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'memory', 'python'] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values: flags } = parseArgs({
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
       if (group === 'http') rows.push(...(await httpBench(ctx, await shared())));
       if (group === 'graphql') rows.push(...(await graphqlBench(ctx, await shared())));
       if (group === 'memory') rows.push(...(await memoryBench(ctx)));
+      if (group === 'python') rows.push(...(await pythonBench(ctx)));
       ctx.log(`  ${group} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
   } finally {

@@ -34,6 +34,9 @@ const LEGEND = [
   '- GraphQL: POST application/json over 8 connections; the baseline is graphql-yoga\'s hello world (`{ hello }`).',
   '- Memory: RssAnon of the server process (/proc/PID/status), peak during one GET of a sparse 4 GiB object (1 GiB',
   '  in quick runs) by curl, minus the level after a warm-up request; a fresh server each run.',
+  '- Python: bench/python/client_bench.py in Debian\'s python3, one process alternating the `ipfrs` client and plain',
+  '  Python on nginx best: get_tensor of a 256 MiB F32 tensor (a fresh Client each time: metadata, links, 4 parallel',
+  '  Range GETs) against urllib + np.frombuffer of the same .npy; 4 KiB slices against http.client 4 KiB Range GETs.',
 ].join('\n');
 
 export function markdownReport(report: RunReport): string {
