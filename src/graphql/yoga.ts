@@ -37,7 +37,7 @@ const OPERATIONS_DIR = fileURLToPath(new URL('../../schema/operations/', import.
 
 export function createYoga(services: GraphQLServices, options: YogaOptions = {}): GraphQLServer {
   const config: GraphQLConfig = { ...DEFAULT_CONFIG, ...services.config };
-  const cacheEvents = createCacheEvents();
+  const cacheEvents = services.cacheEvents ?? createCacheEvents();
   const { logger } = services;
   return createYogaServer<Record<string, unknown>, GraphQLContext>({
     schema,
