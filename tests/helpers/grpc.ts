@@ -5,6 +5,16 @@ import type { ProtoGrpcType as TensorProto } from '../../src/grpc/generated/tens
 import type { CacheServiceClient } from '../../src/grpc/generated/ipfrs/v1/CacheService.ts';
 import type { TensorServiceClient } from '../../src/grpc/generated/ipfrs/v1/TensorService.ts';
 import { loadDefinition } from '../../src/grpc/proto.ts';
+import { startGrpcServer, type RunningGrpcServer } from '../../src/grpc/server.ts';
+import type { GrpcConfig } from '../../src/grpc/tensor-service.ts';
+import { mmapCachePort } from '../../src/graphql/adapters.ts';
+import { tokenVerifier } from '../../src/graphql/auth.ts';
+import { DEFAULT_CONFIG } from '../../src/graphql/context.ts';
+import { createCacheEvents } from '../../src/graphql/stats-stream.ts';
+import { MmapCache } from '../../src/mmap/index.ts';
+import { Metrics } from '../../src/server/metrics.ts';
+import { TensorReader } from '../../src/store/tensor-reader.ts';
+import { TensorStore } from '../../src/store/tensor-store.ts';
 
 export interface GrpcClients {
   tensors: TensorServiceClient;
@@ -59,4 +69,59 @@ export function collect<T>(stream: ClientReadableStream<T>): Promise<T[]> {
     stream.on('error', reject);
     stream.on('end', () => resolve(messages));
   });
+}
+
+/** Tokens of the test servers: one per scope, and one that grants nothing. */
+export const TOKENS = { admin: 'ipfrs_test-admin-token', write: 'ipfrs_test-write-token', none: 'ipfrs_test-no-scope-token' };
+
+export interface GrpcFixture {
+  store: TensorStore;
+  reader: TensorReader;
+  cache: MmapCache;
+  grpc: RunningGrpcServer;
+  clients: GrpcClients;
+  metrics: Metrics;
+  errors: unknown[];
+  close(): Promise<void>;
+}
+
+/** The gRPC server alone, in this process, over a fresh store; `config` overrides GraphQL's defaults. */
+export async function startGrpcFixture(root: string, config: Partial<GrpcConfig> = {}): Promise<GrpcFixture> {
+  const store = TensorStore.open(root);
+  const cache = new MmapCache({ maxEntries: 16 });
+  const reader = new TensorReader(store, cache);
+  const metrics = new Metrics();
+  const errors: unknown[] = [];
+  const grpc = await startGrpcServer(
+    {
+      store,
+      reader,
+      cache: mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) }),
+      cacheEvents: createCacheEvents(),
+      auth: tokenVerifier([
+        { token: TOKENS.admin, scopes: ['admin'] },
+        { token: TOKENS.write, scopes: ['write'] },
+        { token: TOKENS.none, scopes: [] },
+      ]),
+      logger: { error: (_msg, fields) => errors.push(fields?.error) },
+      config: { ...DEFAULT_CONFIG, ...config },
+    },
+    { host: '127.0.0.1', port: 0, metrics, shutdownTimeoutMs: 2000 },
+  );
+  const clients = grpcClients(grpc.address);
+  return {
+    store,
+    reader,
+    cache,
+    grpc,
+    clients,
+    metrics,
+    errors,
+    async close() {
+      clients.close();
+      await grpc.close();
+      cache.clear();
+      store.close();
+    },
+  };
 }
