@@ -42,12 +42,14 @@ export function bearer(token: string): Metadata {
   return metadata;
 }
 
-type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, options: object, callback: (error: ServiceError | null, response?: Res) => void) => unknown;
+/** The shape TypeScript infers from a generated method's last overload (argument, callback); called with all four. */
+type UnaryMethod<Req, Res> = (request: Req, callback: (error: ServiceError | null, response?: Res) => void) => unknown;
 
 /** A unary call as a promise; `method` is bound by the caller, e.g. `clients.tensors.GetFile.bind(clients.tensors)`. */
 export function call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, metadata = new Metadata(), options: object = {}): Promise<Res> {
+  const full = method as unknown as (request: Req, metadata: Metadata, options: object, callback: (error: ServiceError | null, response?: Res) => void) => unknown;
   return new Promise((resolve, reject) => {
-    method(request, metadata, options, (error, response) => (error ? reject(error) : resolve(response as Res)));
+    full(request, metadata, options, (error, response) => (error ? reject(error) : resolve(response as Res)));
   });
 }
 
