@@ -6,6 +6,7 @@ import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { graphqlBench } from './graphql.bench.ts';
+import { grpcBench } from './grpc.bench.ts';
 import { httpBench } from './http.bench.ts';
 import { indexBench } from './index.bench.ts';
 import { ingestBench } from './ingest.bench.ts';
@@ -18,7 +19,7 @@ import { updateReadme, writeReports, type RunReport } from './lib/report.ts';
 import { REPO_ROOT, stopAll } from './lib/servers.ts';
 import { formatText, type Row } from './lib/table.ts';
 
-const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'memory'] as const;
+const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'grpc', 'memory'] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values: flags } = parseArgs({
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
       if (group === 'ingest') rows.push(...(await ingestBench(ctx)));
       if (group === 'http') rows.push(...(await httpBench(ctx, await shared())));
       if (group === 'graphql') rows.push(...(await graphqlBench(ctx, await shared())));
+      if (group === 'grpc') rows.push(...(await grpcBench(ctx, await shared())));
       if (group === 'memory') rows.push(...(await memoryBench(ctx)));
       ctx.log(`  ${group} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }

@@ -51,7 +51,13 @@ export async function startGrpcServer(deps: TensorServiceDeps, options: GrpcServ
 
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) => {
+      if (!error) return resolve(bound);
+      server.forceShutdown();
+      // grpc-js says "No address added out of total 1 resolved errors: [...]": say which port, in one line.
+      const inUse = /EADDRINUSE/.test(error.message);
+      reject(Object.assign(new Error(`cannot serve gRPC on ${host}:${options.port}: ${inUse ? 'the address is in use' : error.message} (--grpc-port)`), { code: inUse ? 'EADDRINUSE' : 'GRPC_LISTEN' }));
+    });
   });
 
   let closed: Promise<void> | null = null;
