@@ -78,15 +78,15 @@ export async function startGrpcServer(deps: TensorServiceDeps, options: GrpcServ
 }
 
 /**
- * The package definition with serializers that send an Encoded message (streaming.ts: data chunks, encoded in one
- * copy) as it is, and give everything else to protobufjs.
+ * The package definition with serializers that encode an Encoded message (streaming.ts: a data chunk, still a view)
+ * themselves, and give everything else to protobufjs.
  */
 function withEncodedMessages(definition: PackageDefinition): PackageDefinition {
   for (const name of [TENSOR_SERVICE, CACHE_SERVICE]) {
     const service = definition[name] as ServiceDefinition;
     for (const method of Object.values(service)) {
       const serialize = method.responseSerialize;
-      (method as { responseSerialize: (value: unknown) => Buffer }).responseSerialize = (value) => (value instanceof Encoded ? value.bytes : serialize(value));
+      (method as { responseSerialize: (value: unknown) => Buffer }).responseSerialize = (value) => (value instanceof Encoded ? value.serialize() : serialize(value));
     }
   }
   return definition;

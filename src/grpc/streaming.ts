@@ -3,33 +3,52 @@
 //   before cutting the next chunk, so a slow reader holds the server's memory flat (the views are not copies).
 // - Cancellation (the client went away, or its deadline passed: grpc-js cancels the call either way) stops the
 //   loop at once and closes the view iterator, so nothing keeps the mapping alive beyond what is already queued.
-// - Messages are encoded here, not by protobufjs: a data message is the field's tag, its length and the bytes,
-//   copied once into the message's own Buffer (protobufjs would copy them twice, through fromObject and its writer).
+// - Messages are encoded here, not by protobufjs (Encoded below): one copy of each chunk on its way to the socket.
 import type { ServerWritableStream } from '@grpc/grpc-js';
 
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 /** A client's default receive limit is 4 MiB a message: leave room for the tags, lengths and offset. */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024 - 64;
 
-/** Bytes as they go on the wire: serializers pass these through (server.ts), anything else goes to protobufjs. */
+/**
+ * A data message, kept as the view until grpc-js serializes it (server.ts hands serialize() to it): messages
+ * queued for a slow reader stay views of the mapping, not copies. serialize() writes the tag, the length and the
+ * bytes into one reused scratch Buffer; grpc-js copies that into its frame at once (serializeMessage), so the
+ * scratch is free again before the next message: one copy per chunk, into memory already faulted in, rather than
+ * a fresh Buffer per chunk (and protobufjs would copy twice, through fromObject and its writer).
+ */
 export class Encoded {
-  constructor(readonly bytes: Buffer) {}
+  constructor(
+    readonly field: number,
+    readonly data: Uint8Array,
+    readonly offsetField?: number,
+    readonly offset?: number,
+  ) {}
+
+  /** The message's bytes, valid until the next serialize() of any Encoded. */
+  serialize(): Buffer {
+    const { data, offsetField, offset } = this;
+    const head = 1 + varintLength(data.byteLength);
+    const tail = offsetField !== undefined && offset ? 1 + varintLength(offset) : 0;
+    const length = head + data.byteLength + tail;
+    if (scratch.byteLength < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, scratch.byteLength * 2));
+    scratch[0] = (this.field << 3) | 2;
+    let at = writeVarint(scratch, 1, data.byteLength);
+    scratch.set(data, at);
+    at += data.byteLength;
+    if (tail) {
+      scratch[at] = offsetField! << 3;
+      writeVarint(scratch, at + 1, offset!);
+    }
+    return scratch.subarray(0, length);
+  }
 }
+
+let scratch = Buffer.allocUnsafeSlow(DEFAULT_CHUNK_BYTES + 64);
 
 /** `bytes` field `field` holding `data`, then (if given) uint64 field `offsetField` holding `offset`. */
 export function encodeBytesMessage(field: number, data: Uint8Array, offsetField?: number, offset?: number): Encoded {
-  const head = 1 + varintLength(data.byteLength);
-  const tail = offsetField !== undefined && offset ? 1 + varintLength(offset) : 0;
-  const out = Buffer.allocUnsafe(head + data.byteLength + tail);
-  out[0] = (field << 3) | 2;
-  let at = writeVarint(out, 1, data.byteLength);
-  out.set(data, at);
-  at += data.byteLength;
-  if (tail) {
-    out[at] = offsetField! << 3;
-    writeVarint(out, at + 1, offset!);
-  }
-  return new Encoded(out);
+  return new Encoded(field, data, offsetField, offset);
 }
 
 function varintLength(value: number): number {
