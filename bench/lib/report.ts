@@ -32,6 +32,9 @@ const LEGEND = [
   '- HTTP load: wrk, 1 thread; 256 MiB GET over 1 connection (one stream, GB = 10^9 bytes); random 4 KiB ranges',
   '  over 16 connections and random 1 MiB ranges over 4, 4 KiB-aligned, the same seeded sequence for every server.',
   '- GraphQL: POST application/json over 8 connections; the baseline is graphql-yoga\'s hello world (`{ hello }`).',
+  '- gRPC: ReadSlice of the whole 256 MiB tensor, streams one after another read by python3-grpcio (C core), against',
+  '  the same server\'s HTTP route for that tensor (wrk, 1 connection) and `bench/servers/grpc-read-stream.ts` (grpc-js,',
+  '  fs.createReadStream 1 MiB chunks); GetTensor against GraphQL `tensor(cid, name)`, both by Node clients, 8 in flight.',
   '- Memory: RssAnon of the server process (/proc/PID/status), peak during one GET of a sparse 4 GiB object (1 GiB',
   '  in quick runs) by curl, minus the level after a warm-up request; a fresh server each run.',
 ].join('\n');
