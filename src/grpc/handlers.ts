@@ -1,7 +1,7 @@
 // Wrappers that make every handler answer with a status, whatever it throws: an expected failure with its code
 // and message (status.ts), a bug as INTERNAL with a fixed message and the whole error in the log. No handler
 // lets an exception escape into grpc-js (which would answer UNKNOWN with the message of the bug).
-import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import type { TranslateHints } from '../graphql/translate.ts';
 import { toStatus, GrpcError } from './status.ts';
 
@@ -43,7 +43,8 @@ export function clientStreaming<Req, Res>(
       .then(() => run(call))
       .then(
         (result) => callback(null, result),
-        (error: unknown) => callback(failure(error, logger, method, hints)),
+        // A client that went away mid-upload broke the source on purpose (nothing to log, nobody to tell).
+        (error: unknown) => callback(call.cancelled ? new GrpcError(status.CANCELLED, 'cancelled by the client') : failure(error, logger, method, hints)),
       );
   };
 }

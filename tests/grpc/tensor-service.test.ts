@@ -269,7 +269,23 @@ test('AddFile refusals: tokens and scopes, metadata first, bad raw declarations,
   );
   assert.is(dataFirst.code, status.INVALID_ARGUMENT);
   assert.equal(objects(), before, 'no object was added');
-  assert.equal(readdirSync(join(dir.path, 'store')).filter((n) => n.endsWith('.part')), []);
+  assert.equal(readdirSync(join(dir.path, 'store', 'tmp')), []);
+  assert.equal(fx.errors, []);
+});
+
+test('AddFile cancelled mid-upload: nothing is stored, no temp file is left, nothing unexpected is logged', async () => {
+  const objects = () => readdirSync(join(dir.path, 'store', 'objects')).sort();
+  const before = objects();
+  const done = new Promise((resolve) => {
+    const stream = t().AddFile(bearer(TOKENS.write), (error) => resolve(error));
+    stream.write({ metadata: { name: 'cut', dtype: 'U8', shape: [MiB] } });
+    stream.write({ data: Buffer.alloc(64 * 1024, 1) }, () => setTimeout(() => stream.cancel(), 50));
+  });
+  assert.is(((await done) as { code: number }).code, status.CANCELLED);
+  for (let i = 0; i < 20 && readdirSync(join(dir.path, 'store', 'tmp')).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(objects(), before);
+  assert.equal(readdirSync(join(dir.path, 'store', 'tmp')), []);
   assert.equal(fx.errors, []);
 });
 
