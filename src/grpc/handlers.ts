@@ -5,6 +5,19 @@ import { status, type sendUnaryData, type ServerReadableStream, type ServerUnary
 import type { TranslateHints } from '../graphql/translate.ts';
 import { toStatus, GrpcError } from './status.ts';
 
+/**
+ * What a request that is not a valid protobuf message decodes to (server.ts wraps the deserializers): grpc-js
+ * would answer INTERNAL for it, and it is the client's mistake, so the handlers answer INVALID_ARGUMENT.
+ */
+export class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+export function checkDecoded<T>(message: T | UndecodableRequest): T {
+  if (message instanceof UndecodableRequest) throw new GrpcError(status.INVALID_ARGUMENT, `the request is not a valid protobuf message of its type: ${message.reason}`);
+  return message;
+}
+
 export interface HandlerLogger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
@@ -24,6 +37,7 @@ export function unary<Req, Res>(
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
     Promise.resolve()
+      .then(() => checkDecoded(call.request))
       .then(() => run(call))
       .then(
         (result) => callback(null, result),
@@ -58,6 +72,7 @@ export function serverStreaming<Req, Res>(
 ): (call: ServerWritableStream<Req, Res>) => void {
   return (call) => {
     Promise.resolve()
+      .then(() => checkDecoded(call.request))
       .then(() => run(call))
       .then(
         (completed) => {

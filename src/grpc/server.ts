@@ -14,6 +14,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Metrics } from '../server/metrics.ts';
 import { cacheService } from './cache-service.ts';
+import { UndecodableRequest } from './handlers.ts';
 import { loadDefinition, loadDefinitionWithHealth } from './proto.ts';
 import { Encoded } from './streaming.ts';
 import { tensorServiceHandlers, type TensorServiceDeps } from './tensor-service.ts';
@@ -79,14 +80,23 @@ export async function startGrpcServer(deps: TensorServiceDeps, options: GrpcServ
 
 /**
  * The package definition with serializers that encode an Encoded message (streaming.ts: a data chunk, still a view)
- * themselves, and give everything else to protobufjs.
+ * themselves, and give everything else to protobufjs; and deserializers that turn a request protobufjs cannot
+ * decode into an UndecodableRequest (handlers.ts: INVALID_ARGUMENT) instead of grpc-js's INTERNAL.
  */
 function withEncodedMessages(definition: PackageDefinition): PackageDefinition {
   for (const name of [TENSOR_SERVICE, CACHE_SERVICE]) {
     const service = definition[name] as ServiceDefinition;
     for (const method of Object.values(service)) {
       const serialize = method.responseSerialize;
+      const deserialize = method.requestDeserialize;
       (method as { responseSerialize: (value: unknown) => Buffer }).responseSerialize = (value) => (value instanceof Encoded ? value.serialize() : serialize(value));
+      (method as { requestDeserialize: (bytes: Buffer) => unknown }).requestDeserialize = (bytes) => {
+        try {
+          return deserialize(bytes);
+        } catch (error) {
+          return new UndecodableRequest((error as Error).message);
+        }
+      };
     }
   }
   return definition;

@@ -20,7 +20,7 @@ import type { Tensor } from './generated/ipfrs/v1/Tensor.ts';
 import type { TensorFile } from './generated/ipfrs/v1/TensorFile.ts';
 import type { TensorServiceHandlers } from './generated/ipfrs/v1/TensorService.ts';
 import { requireScope } from './auth.ts';
-import { clientStreaming, serverStreaming, unary, type HandlerLogger } from './handlers.ts';
+import { checkDecoded, clientStreaming, serverStreaming, unary, type HandlerLogger } from './handlers.ts';
 import { invalidArgument, notFound, outOfRange } from './status.ts';
 import { chunkSizeOf, encodeBytesMessage, writeChunks } from './streaming.ts';
 
@@ -138,6 +138,7 @@ export function tensorServiceHandlers(deps: TensorServiceDeps): TensorServiceHan
       try {
         const messages = call[Symbol.asyncIterator]() as AsyncIterator<AddFileRequest__Output>;
         const first = await messages.next();
+        if (!first.done) checkDecoded(first.value);
         if (first.done || first.value.part !== 'metadata' || !first.value.metadata) {
           throw invalidArgument('the first AddFile message must be its metadata (name, format, dtype, shape); the data follows');
         }
@@ -237,6 +238,7 @@ function addOptions(meta: NonNullable<AddFileRequest__Output['metadata']>): { na
 /** The data messages after the metadata, as the byte source the store ingests. */
 async function* dataOf(messages: AsyncIterator<AddFileRequest__Output>): AsyncGenerator<Uint8Array> {
   for (let next = await messages.next(); !next.done; next = await messages.next()) {
+    checkDecoded(next.value);
     if (next.value.part !== 'data') throw invalidArgument('only the first AddFile message carries metadata; the others carry data');
     const data = next.value.data;
     if (data?.byteLength) yield data;

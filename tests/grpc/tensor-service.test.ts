@@ -220,6 +220,39 @@ test('status codes with GraphQL\'s messages: bad CID, bad spec, unknown file and
   assert.equal(fx.errors, [], 'nothing unexpected was logged');
 });
 
+test('requests that are not valid protobuf, and numbers past 2^53, are INVALID_ARGUMENT or OUT_OF_RANGE, never INTERNAL', async () => {
+  const raw = t();
+  const garbage = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+  const unary = (path: string) =>
+    new Promise<{ code: number; details: string }>((resolve) =>
+      raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, garbage, (error) => resolve(error as unknown as { code: number; details: string })),
+    );
+  for (const method of ['GetFile', 'ListFiles', 'ListTensors', 'GetTensor', 'DeleteFile']) {
+    const error = await unary(`/ipfrs.v1.TensorService/${method}`);
+    assert.is(error.code, status.INVALID_ARGUMENT, method);
+    assert.match(error.details, /^the request is not a valid protobuf message of its type/);
+  }
+  const streamed = await new Promise<{ code: number }>((resolve) => {
+    const stream = raw.makeServerStreamRequest('/ipfrs.v1.TensorService/ReadSlice', (b: Buffer) => b, (b: Buffer) => b, garbage);
+    stream.on('error', resolve);
+    stream.on('data', () => {});
+  });
+  assert.is(streamed.code, status.INVALID_ARGUMENT);
+  const upload = await new Promise<{ code: number }>((resolve) => {
+    const stream = raw.makeClientStreamRequest('/ipfrs.v1.TensorService/AddFile', (b: Buffer) => b, (b: Buffer) => b, bearer(TOKENS.write), {}, (error) => resolve(error as unknown as { code: number }));
+    stream.write(garbage);
+    stream.end();
+  });
+  assert.is(upload.code, status.INVALID_ARGUMENT);
+  const huge = 2 ** 64 - 1;
+  assert.is((await failure(readSlice({ cid: bigCid, name: 'big', offset: huge }))).code, status.OUT_OF_RANGE);
+  assert.is((await failure(collect(t().ReadRange({ cid: bigCid, start: huge })))).code, status.OUT_OF_RANGE);
+  assert.is((await failure(readSlice({ cid: bigCid, name: 'big', chunk_size: 2 ** 32 - 1 }))).code, status.INVALID_ARGUMENT);
+  assert.is((await failure(call(t().ListTensors.bind(t()), { page_size: 2 ** 32 - 1 }))).code, status.INVALID_ARGUMENT);
+  assert.is((await failure(addFile({ dtype: 'U8', shape: [huge] }, Buffer.alloc(8), TOKENS.write))).code, status.INVALID_ARGUMENT);
+  assert.equal(fx.errors, []);
+});
+
 /** An AddFile call: metadata, then the bytes in `chunk`-byte messages. */
 function addFile(metadata: AddFileRequest['metadata'], bytes: Buffer, token: string | null, chunk = 64 * 1024): Promise<TensorFile__Output> {
   return new Promise((resolve, reject) => {
