@@ -2,7 +2,6 @@
 // generated client types (codegen.ts beside this file) and the tests, so all three see the same shapes.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
 import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
 
@@ -33,14 +32,4 @@ export function loadDefinition(): PackageDefinition {
 /** The package definition reflection describes: ours and the health service beside it. */
 export function loadDefinitionWithHealth(): PackageDefinition {
   return loadSync([...PROTO_FILES, HEALTH_PROTO], LOADER_OPTIONS);
-}
-
-export interface IpfrsPackage {
-  TensorService: ServiceClientConstructor;
-  CacheService: ServiceClientConstructor;
-}
-
-export function ipfrsPackage(definition: PackageDefinition = loadDefinition()): IpfrsPackage {
-  const root = loadPackageDefinition(definition) as GrpcObject;
-  return (root.ipfrs as GrpcObject).v1 as unknown as IpfrsPackage;
 }

@@ -21,7 +21,6 @@ export class GrpcError extends Error implements Partial<ServiceError> {
 export const invalidArgument = (message: string) => new GrpcError(status.INVALID_ARGUMENT, message);
 export const outOfRange = (message: string) => new GrpcError(status.OUT_OF_RANGE, message);
 export const notFound = (message: string) => new GrpcError(status.NOT_FOUND, message);
-export const resourceExhausted = (message: string) => new GrpcError(status.RESOURCE_EXHAUSTED, message);
 
 const BY_API_CODE: Record<ErrorCode, status> = {
   NOT_FOUND: status.NOT_FOUND,
@@ -67,10 +66,4 @@ export function toStatus(error: unknown, hints?: TranslateHints): { code: status
     return { code: status.RESOURCE_EXHAUSTED, details: (translated as Error).message, unexpected: false };
   }
   return { code: status.INTERNAL, details: INTERNAL_MESSAGE, unexpected: true };
-}
-
-/** The error object grpc-js sends for `error`. */
-export function toServiceError(error: unknown, hints?: TranslateHints): GrpcError {
-  const { code, details } = toStatus(error, hints);
-  return error instanceof GrpcError ? error : new GrpcError(code, details);
 }

@@ -190,7 +190,7 @@ function nextToken(page: Page<unknown>): string {
   return page.hasNextPage ? (page.cursors[page.cursors.length - 1] ?? '') : '';
 }
 
-export function fileMessage(file: FileRecord): TensorFile {
+function fileMessage(file: FileRecord): TensorFile {
   return {
     cid: file.cid,
     size: file.size,
@@ -202,7 +202,7 @@ export function fileMessage(file: FileRecord): TensorFile {
   };
 }
 
-export function tensorMessage(tensor: TensorRecord): Tensor {
+function tensorMessage(tensor: TensorRecord): Tensor {
   return {
     cid: tensor.cid,
     name: tensor.name,
