@@ -6,6 +6,7 @@ import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { graphqlBench } from './graphql.bench.ts';
+import { grpcBench } from './grpc.bench.ts';
 import { httpBench } from './http.bench.ts';
 import { indexBench } from './index.bench.ts';
 import { ingestBench } from './ingest.bench.ts';
@@ -19,7 +20,7 @@ import { updateReadme, writeReports, type RunReport } from './lib/report.ts';
 import { REPO_ROOT, stopAll } from './lib/servers.ts';
 import { formatText, type Row } from './lib/table.ts';
 
-const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'memory', 'python'] as const;
+const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'grpc', 'memory', 'python'] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values: flags } = parseArgs({
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
       if (group === 'ingest') rows.push(...(await ingestBench(ctx)));
       if (group === 'http') rows.push(...(await httpBench(ctx, await shared())));
       if (group === 'graphql') rows.push(...(await graphqlBench(ctx, await shared())));
+      if (group === 'grpc') rows.push(...(await grpcBench(ctx, await shared())));
       if (group === 'memory') rows.push(...(await memoryBench(ctx)));
       if (group === 'python') rows.push(...(await pythonBench(ctx)));
       ctx.log(`  ${group} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -1,5 +1,6 @@
 // One node:http server: GraphQL (yoga) at /graphql, downloads at /v1/, /healthz (alive), /readyz (able to serve),
-// /metrics, and the playground at /.
+// /metrics, and the playground at /; beside it in the same process, when asked, the gRPC server (src/grpc) over the
+// same store, cache and tokens.
 // Builds the real services over one store folder: TensorStore, the mmap cache, the reader, the signing key ring and
 // the admin token (both generated at first start, mode 0600). Secrets never reach the logs; neither do query
 // strings (a signed link is a credential until it expires).
@@ -9,9 +10,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { mmapCachePort, tensorReaderPort } from './graphql/adapters.ts';
 import { tokenVerifier } from './graphql/auth.ts';
-import type { GraphQLConfig, GraphQLServices } from './graphql/context.ts';
+import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLServices } from './graphql/context.ts';
 import { signedLinks } from './graphql/links.ts';
+import { createCacheEvents } from './graphql/stats-stream.ts';
 import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
+import type { RunningGrpcServer } from './grpc/server.ts';
 import { createDownloadRoute } from './http/download.ts';
 import { keyRingFromJSON, type KeyRing } from './http/sign.ts';
 import { MmapCache, MmapFile } from './mmap/index.ts';
@@ -48,6 +51,13 @@ export interface ServerOptions {
   logger?: Logger;
   /** Answer download requests on the download lane rather than through node:http (default true). */
   downloadLane?: boolean;
+  /** Serve gRPC on this port of `host` too (0 picks a free port); null or absent: no gRPC server. */
+  grpcPort?: number | null;
+  /**
+   * When the gRPC port is taken: false (default) fails the start; true logs a warning and serves without gRPC
+   * (`ipfrs serve` without --grpc-port, so that a second server on the machine still starts).
+   */
+  grpcOptional?: boolean;
 }
 
 export interface RunningServer {
@@ -62,6 +72,8 @@ export interface RunningServer {
   cache: MmapCache;
   metrics: Metrics;
   server: Server;
+  /** The gRPC server, when one was asked for and could bind. */
+  grpc: RunningGrpcServer | null;
   /** Stops accepting, lets in-flight downloads finish, closes idle keep-alive sockets; then releases the store. */
   close(): Promise<void>;
 }
@@ -94,14 +106,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     config.inlineLimit = options.inlineLimit;
     config.maxInlineLimit = Math.max(options.inlineLimit, 4 * 1024 * 1024);
   }
+  const auth = tokenVerifier([{ token: adminToken.token, scopes: ['admin'] }]);
+  // One stream of cache-change events for GraphQL subscribers and gRPC's WatchStats, whichever side changes it.
+  const cacheEvents = createCacheEvents();
   const services: GraphQLServices = {
     store,
     cache: mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) }),
     reader: tensorReaderPort(reader, logger),
     links: signedLinks(ring),
-    auth: tokenVerifier([{ token: adminToken.token, scopes: ['admin'] }]),
+    auth,
     logger,
     config,
+    cacheEvents,
   };
   const yoga: GraphQLServer = createYoga(services, { graphiql: options.graphiql });
   const download = createDownloadRoute({ store, reader, ring, publicMode: options.publicMode, metrics, logger });
@@ -254,6 +270,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   server.on('error', (error) => logger.error('server error', { error }));
   const { port } = server.address() as AddressInfo;
+  let grpc: RunningGrpcServer | null = null;
+  if (options.grpcPort !== undefined && options.grpcPort !== null) {
+    try {
+      // Loaded only when asked for: @grpc/grpc-js and the .proto files cost tens of milliseconds at start.
+      const { startGrpcServer } = await import('./grpc/server.ts');
+      const graphqlConfig = { ...DEFAULT_CONFIG, ...config };
+      grpc = await startGrpcServer(
+        { store, reader, cache: services.cache, cacheEvents, auth, logger, config: graphqlConfig },
+        { host, port: options.grpcPort, metrics, shutdownTimeoutMs: options.shutdownTimeoutMs },
+      );
+      logger.info('grpc listening', { address: grpc.address });
+    } catch (error) {
+      if (!options.grpcOptional) {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        store.close();
+        throw error;
+      }
+      logger.warn('grpc: could not listen; serving without gRPC', { port: options.grpcPort, error: (error as Error).message });
+    }
+  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info('listening', { url, store: options.storeRoot, public: Boolean(options.publicMode) });
 
@@ -269,8 +305,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.closeAllConnections();
       }, options.shutdownTimeoutMs ?? 30_000);
       force.unref();
-      server.close(() => {
+      const grpcClosed = grpc?.close() ?? Promise.resolve();
+      server.close(async () => {
         clearTimeout(force);
+        await grpcClosed;
         download.close();
         cache.clear();
         store.close();
@@ -282,7 +320,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return closed;
   };
 
-  return { url, host, port, adminToken, seeded, store, cache, metrics, server, close };
+  return { url, host, port, adminToken, seeded, store, cache, metrics, server, grpc, close };
 }
 
 function routeOf(url: string): Route {

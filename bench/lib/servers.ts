@@ -2,6 +2,7 @@
 // configurations, a plain Node createReadStream server and graphql-yoga's hello world.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nginxConfig } from './nginx-config.ts';
@@ -31,8 +32,8 @@ interface SpawnSpec {
   command: string;
   args: string[];
   port: number;
-  /** Polled until it answers at all (any status). */
-  readyPath: string;
+  /** Polled until it answers at all (any status); null: until the port accepts a TCP connection (HTTP/2-only servers). */
+  readyPath: string | null;
   logDir: string;
   env?: NodeJS.ProcessEnv;
   stopSignal?: NodeJS.Signals;
@@ -74,7 +75,8 @@ async function spawnServer(spec: SpawnSpec): Promise<RunningServer> {
       throw new Error(`${spec.name} exited at start (${child.exitCode ?? child.signalCode}); see ${logPath}`);
     }
     try {
-      await fetch(`${url}${spec.readyPath}`, { method: 'HEAD', signal: AbortSignal.timeout(2000) });
+      if (spec.readyPath === null) await tcpConnect(spec.port);
+      else await fetch(`${url}${spec.readyPath}`, { method: 'HEAD', signal: AbortSignal.timeout(2000) });
       return server;
     } catch {
       if (Date.now() > deadline) {
@@ -84,6 +86,16 @@ async function spawnServer(spec: SpawnSpec): Promise<RunningServer> {
       await sleep(50);
     }
   }
+}
+
+function tcpConnect(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.on('error', reject);
+  });
 }
 
 export interface NginxConfig {
@@ -127,6 +139,20 @@ export async function startReadStream(root: string, tmpDir: string): Promise<Run
   });
 }
 
+/** The plain grpc-js baseline (bench/servers/grpc-read-stream.ts) streaming `file`; ready once its port answers. */
+export async function startGrpcReadStream(file: string, tmpDir: string): Promise<RunningServer & { address: string }> {
+  const port = await freePort();
+  const server = await spawnServer({
+    name: 'grpc-read-stream',
+    command: process.execPath,
+    args: tsxArgs(join(REPO_ROOT, 'bench/servers/grpc-read-stream.ts'), [file, String(port)]),
+    port,
+    readyPath: null,
+    logDir: join(tmpDir, 'logs'),
+  });
+  return { ...server, address: `127.0.0.1:${port}` };
+}
+
 export async function startYogaHello(tmpDir: string): Promise<RunningServer> {
   const port = await freePort();
   return spawnServer({
@@ -143,13 +169,15 @@ export async function startYogaHello(tmpDir: string): Promise<RunningServer> {
  * `ipfrs serve --public` on a store: downloads without signatures, as a public gateway serves them. With
  * `profileDir`, node writes a CPU profile there when the server exits (bench --profile).
  */
-export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', profileDir?: string): Promise<RunningServer> {
+export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', profileDir?: string, grpcPort = 0): Promise<RunningServer> {
   const port = await freePort();
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  // gRPC off unless a row asks for it (grpcPort): the HTTP rows measure the HTTP server alone.
+  const serve = ['serve', '--store', store, '--host', '127.0.0.1', '--port', String(port), '--grpc-port', String(grpcPort), '--public'];
   return spawnServer({
     name,
     command: process.execPath,
-    args: [...profile, ...tsxArgs(join(REPO_ROOT, 'src/cli.ts'), ['serve', '--store', store, '--host', '127.0.0.1', '--port', String(port), '--public'])],
+    args: [...profile, ...tsxArgs(join(REPO_ROOT, 'src/cli.ts'), serve)],
     port,
     readyPath: '/healthz',
     logDir: join(tmpDir, 'logs'),

@@ -1,14 +1,16 @@
-// `ipfrs serve`: the HTTP server (GraphQL, downloads, health, metrics, playground) until SIGTERM or SIGINT.
+// `ipfrs serve`: the HTTP server (GraphQL, downloads, health, metrics, playground) and the gRPC server beside it,
+// until SIGTERM or SIGINT.
 import { UsageError, parseSize, resolveStoreRoot } from '../config.ts';
 import { createLogger, type LogLevel } from '../server/logger.ts';
 import { parse, println, type Command } from './common.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const DEFAULT_GRPC_PORT = 8081;
 
 export const serve: Command = {
-  summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics and the playground (/)',
+  summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics, the playground (/) and gRPC (:8081)',
   usage:
-    'ipfrs serve [--host 127.0.0.1] [--port 8080] [--public] [--inline-limit 64k] [--public-url URL] ' +
+    'ipfrs serve [--host 127.0.0.1] [--port 8080] [--grpc-port 8081 (0: off)] [--public] [--inline-limit 64k] [--public-url URL] ' +
     '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info]',
   async run(args, io) {
     const { values } = parse(
@@ -17,6 +19,7 @@ export const serve: Command = {
         store: { type: 'string' },
         host: { type: 'string' },
         port: { type: 'string' },
+        'grpc-port': { type: 'string' },
         public: { type: 'boolean' },
         'inline-limit': { type: 'string' },
         'public-url': { type: 'string' },
@@ -29,6 +32,8 @@ export const serve: Command = {
     );
     const port = values.port === undefined ? 8080 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port ${JSON.stringify(values.port)}: use 0-65535`);
+    const grpcPort = values['grpc-port'] === undefined ? DEFAULT_GRPC_PORT : Number(values['grpc-port']);
+    if (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535) throw new UsageError(`invalid gRPC port ${JSON.stringify(values['grpc-port'])}: use 1-65535, or 0 to turn gRPC off`);
     const level = (values['log-level'] ?? 'info') as LogLevel;
     if (!LEVELS.includes(level)) throw new UsageError(`invalid log level ${JSON.stringify(level)}: use ${LEVELS.join(', ')}`);
     const cacheEntries = values['cache-entries'] === undefined ? undefined : Number(values['cache-entries']);
@@ -51,8 +56,11 @@ export const serve: Command = {
       cacheBytes: values['cache-bytes'] === undefined ? undefined : parseSize(values['cache-bytes']),
       seedDemo: !values['no-demo'],
       logger,
+      grpcPort: grpcPort === 0 ? null : grpcPort,
+      // The default port may be another server's: then this one serves without gRPC (and says so in the log).
+      grpcOptional: values['grpc-port'] === undefined,
     });
-    println(io.stdout, `ipfrs serving ${storeRoot} on ${server.url}  (GraphQL: ${server.url}/graphql)`);
+    println(io.stdout, `ipfrs serving ${storeRoot} on ${server.url}  (GraphQL: ${server.url}/graphql${server.grpc ? `, gRPC: ${server.grpc.address}` : ''})`);
     if (server.adminToken.created) {
       // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
       println(io.stdout, `admin token (shown once, kept in ${storeRoot}/admin-token): ${server.adminToken.token}`);

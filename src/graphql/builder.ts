@@ -11,7 +11,7 @@ import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars
 import { isStoreCid } from '../http/paths.ts';
 import { refusal } from './auth.ts';
 import type { GraphQLContext } from './context.ts';
-import { ForbiddenError, InvalidArgumentError } from './errors.ts';
+import { ForbiddenError, InvalidArgumentError, notACidMessage } from './errors.ts';
 
 /** What an uploaded multipart file part looks like to resolvers (a WHATWG File). */
 export interface UploadedFile {
@@ -121,8 +121,7 @@ builder.addScalarType(
 
 function checkCid(value: unknown): string {
   if (typeof value === 'string' && isStoreCid(value)) return value;
-  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value;
-  throw badInput(`not a CID of this store (CIDv1, raw, sha2-256, base32 "bafkrei..."): ${shown}`);
+  throw badInput(notACidMessage(value));
 }
 
 /** A GraphQLError, not a TypeError: graphql wraps what a scalar throws, and yoga masks wrapped plain errors. */

@@ -137,6 +137,8 @@ export interface GraphQLServices {
   auth: AuthPort;
   logger: LoggerPort;
   config?: Partial<GraphQLConfig>;
+  /** Shared with the other interfaces that change the cache (gRPC), so subscribers hear of their changes too. */
+  cacheEvents?: CacheEvents;
 }
 
 /** Who is asking: the scopes of the bearer token, and what was wrong with the token if anything. */

@@ -39,7 +39,7 @@ const OPERATIONS_DIR = fileURLToPath(new URL('../../schema/operations/', import.
 
 export function createYoga(services: GraphQLServices, options: YogaOptions = {}): GraphQLServer {
   const config: GraphQLConfig = { ...DEFAULT_CONFIG, ...services.config };
-  const cacheEvents = createCacheEvents();
+  const cacheEvents = services.cacheEvents ?? createCacheEvents();
   const { logger } = services;
   const budgets = createInlineBudgets(config.inlineBudget);
   const requestBudgets = new WeakMap<Request, RequestInlineBudget>();

@@ -65,7 +65,7 @@ export function resolveBlob(cid: string, lookups: Lookups): { resolved: Resolved
 export function resolveTensor(
   target: Extract<DownloadTarget, { kind: 'tensor' }>,
   query: DownloadQuery,
-  options: DownloadOptions,
+  options: Pick<DownloadOptions, 'reader'>,
   lookups: Lookups,
 ): { resolved: Resolved; file: MmapFile } {
   const tensor = lookups.tensor(target.cid, target.name);

@@ -16,11 +16,23 @@ export class Metrics {
   inFlight = 0;
   /** Counts by route, then status: two lookups and no string made per response (it is counted on the hot path). */
   private readonly responses = new Map<string, Map<number, number>>();
+  /** gRPC calls by method path (`/ipfrs.v1.TensorService/ReadSlice`), then status code name (`OK`, `NOT_FOUND`). */
+  private readonly grpcCalls = new Map<string, Map<string, number>>();
 
   countResponse(route: string, status: number): void {
     let byStatus = this.responses.get(route);
     if (byStatus === undefined) this.responses.set(route, (byStatus = new Map()));
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  }
+
+  countGrpcCall(method: string, code: string): void {
+    let byCode = this.grpcCalls.get(method);
+    if (byCode === undefined) this.grpcCalls.set(method, (byCode = new Map()));
+    byCode.set(code, (byCode.get(code) ?? 0) + 1);
+  }
+
+  grpcCallsByCode(): Array<{ method: string; code: string; count: number }> {
+    return [...this.grpcCalls].flatMap(([method, byCode]) => [...byCode].map(([code, count]) => ({ method, code, count })));
   }
 
   addBytes(n: number): void {
@@ -51,6 +63,13 @@ export class Metrics {
       'counter',
       'Responses by route and status.',
       this.responsesByStatus().map(({ route, status, count }) => [`{route="${route}",status="${status}"}`, count]),
+    );
+    metric(
+      'ipfrs_grpc_calls_total',
+      'counter',
+      'gRPC calls by method and status code.',
+      // Method paths come from the server's own services (grpc-js answers unknown ones before any interceptor).
+      this.grpcCallsByCode().map(({ method, code, count }) => [`{method="${method}",code="${code}"}`, count]),
     );
     metric('ipfrs_uptime_seconds', 'gauge', 'Seconds since the server started.', [['', Math.floor((Date.now() - this.startedAt) / 1000)]]);
     return `${lines.join('\n')}\n`;

@@ -51,4 +51,5 @@ def main():
     json.dump(out, sys.stdout)
 
 
-main()
+if __name__ == "__main__":  # also imported for load() (grpc_client.py)
+    main()
