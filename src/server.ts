@@ -326,7 +326,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 function routeOf(url: string): Route {
   const path = pathOf(url);
   if (path === '/graphql' || path.startsWith('/graphql/')) return 'graphql';
-  if (path === '/v1' || path.startsWith('/v1/')) return 'download';
+  if (path === '/v1' || path.startsWith('/v1/') || path === '/zarr' || path.startsWith('/zarr/')) return 'download';
   if (path === '/healthz') return 'healthz';
   if (path === '/readyz') return 'readyz';
   if (path === '/metrics') return 'metrics';
@@ -386,7 +386,8 @@ function mtimeOf(path: string): number {
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {
-  const body = `${JSON.stringify({ error: 'NOT_FOUND', status: 404, message: `nothing at ${pathOf(req.url ?? '/').slice(0, 200)}: see / (playground), /graphql, /v1/blob/<cid>, /healthz, /readyz, /metrics` })}\n`;
+  const body = `${JSON.stringify({ error: 'NOT_FOUND', status: 404, message: `nothing at ${pathOf(req.url ?? '/').slice(0, 200)}: see / (playground), /graphql, /v1/blob/<cid>, /zarr/<cid>/, /healthz, /readyz, /metrics` })}
+`;
   res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store' });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

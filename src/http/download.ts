@@ -1,4 +1,5 @@
-// The download route: `GET|HEAD /v1/blob/<cid>` and `/v1/tensor/<cid>/<name>[?slice=..&format=raw|npy]`.
+// The download route: `GET|HEAD /v1/blob/<cid>`, `/v1/tensor/<cid>/<name>[?slice=..&format=raw|npy|arrow|safetensors]`,
+// `/v1/file/<cid>[?tensors=a,b]` and the Zarr view `/zarr/<cid>/<key>` (zarr.ts).
 // Every decision is made by the pure modules (paths, sign, conditional, range, multipart, headers, refusal); this
 // file looks things up in the store and maps them (with representations.ts), making a DownloadReply (status,
 // headers, views of mapped memory). Writing it is a transport's job: `handle` here for node:http, and src/server/download-lane.ts, a
@@ -21,7 +22,8 @@ import { evaluatePreconditions, type Precondition } from './conditional.ts';
 import { corsHeaders, corsPreflightHeaders, varyingHeaderList, type CachePolicy, type HeaderList, type HeaderMap, type Representation } from './headers.ts';
 import { planMultipart } from './multipart.ts';
 import { asRefusal, Refusal } from './refusal.ts';
-import { PUBLIC_CACHE, resolveBlob, resolveTensor, type Lookups, type Resolved } from './representations.ts';
+import { PUBLIC_CACHE, resolveBlob, resolveFile, resolveTensor, type Lookups, type Resolved } from './representations.ts';
+import { isZarrPath, parseZarrPath, resolveZarr, type ZarrPath } from './zarr.ts';
 import { parseDownloadPath, parseDownloadQuery, splitRequestTarget, type DownloadQuery, type DownloadTarget } from './paths.ts';
 import { bodyViews, singleView } from './body.ts';
 import { BoundedMap } from './memo.ts';
@@ -35,6 +37,8 @@ import { DEFAULT_CLOCK_SKEW, verifyRequest, type KeyRing, type VerifyFailure } f
 export interface DownloadStore {
   getFile(cid: string): FileRecord | null;
   getTensor(cid: string, name?: string | null): TensorRecord | null;
+  /** The tensors of a file (the Zarr view lists them). */
+  tensorsOf?(cid: string): TensorRecord[];
   /** Goes up when the index may have changed (TensorStore.indexChanges); absent: memos only expire with time. */
   readonly indexChanges?: number;
 }
@@ -111,6 +115,8 @@ const FORBIDDEN: Record<VerifyFailure, string> = {
 interface ParsedTarget {
   pathname: string;
   target: DownloadTarget;
+  /** For a key of the Zarr view (zarr.ts); target is then the file's blob. */
+  zarr: ZarrPath | null;
   query: DownloadQuery;
   signed: { kid: string; key: Buffer; expiresAt: number } | null;
   /** Its resolution, once made by a request that got that far (see Resolved), and the memo generation it belongs to. */
@@ -129,6 +135,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   // reader.open (below).
   const records = new BoundedMap<string, FileRecord>(MEMO_ENTRIES);
   const tensors = new BoundedMap<string, TensorRecord>(MEMO_ENTRIES);
+  const fileTensors = new BoundedMap<string, TensorRecord[]>(256);
   // ...as long as the CID stays in the store: an object removed and added again, say as raw bytes with another dtype,
   // has other records. So the record memos (and resolutions made from them) last while the index is unchanged
   // (store.indexChanges: our own writes at once, another process's once any lookup sees them) and at most
@@ -145,6 +152,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     generation++;
     records.clear();
     tensors.clear();
+    fileTensors.clear();
   };
   // reader.open looks the object up in the index and stats it (with the CID checks, tens of microseconds on these
   // VMs: most of a small range request). The index part cannot change for a CID that stays in the store, so the
@@ -178,6 +186,17 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
       return record ?? null;
     },
   };
+  const zarrLookups = {
+    file: lookups.file,
+    tensorsOf(cid: string): TensorRecord[] {
+      let list = fileTensors.get(cid);
+      if (list === undefined) {
+        list = options.store.tensorsOf?.(cid) ?? [];
+        fileTensors.set(cid, list);
+      }
+      return list;
+    },
+  };
 
   /** Path, query and signature of a request target: from the memo, or parsed and verified (then memoised). */
   const parse = (url: string): ParsedTarget => {
@@ -191,6 +210,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     }
     const split = splitRequestTarget(url);
     if (!split) throw new Refusal(400, 'BAD_REQUEST', 'the request target must be a path (origin form)');
+    if (isZarrPath(split.pathname)) return parseZarr(url, split.pathname, split.query, at);
     const path = parseDownloadPath(split.pathname);
     if (!path.ok) throw new Refusal(path.status, path.status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', path.reason);
     const params = new URLSearchParams(split.query);
@@ -203,9 +223,37 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
       if (!verdict.ok) throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
       signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
     }
-    const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, signed, resolved: null, generation: -1 };
+    const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, zarr: null, signed, resolved: null, generation: -1 };
     targets.set(url, parsed);
     return parsed;
+  };
+
+  /** A key of the Zarr view: its signature, if any, is in the path and covers the prefix (zarr.ts). */
+  const parseZarr = (url: string, pathname: string, query: string, at: number): ParsedTarget => {
+    const zarr = parseZarrPath(pathname);
+    if (query !== '') throw new Refusal(400, 'BAD_REQUEST', 'the Zarr view takes no query parameters (a signed prefix carries its signature in the path)');
+    let signed: ParsedTarget['signed'] = null;
+    if (!options.publicMode) {
+      const ring = options.ring();
+      const params = new URLSearchParams(zarr.signature ? { exp: zarr.signature.exp, kid: zarr.signature.kid, sig: zarr.signature.sig } : {});
+      const verdict = verifyRequest(zarr.prefix, params, { ring, now: at });
+      if (!verdict.ok) throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
+      signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
+    }
+    const parsed: ParsedTarget = { pathname, target: { kind: 'blob', cid: zarr.cid }, query: { slice: null, format: 'raw' }, zarr, signed, resolved: null, generation: -1 };
+    targets.set(url, parsed);
+    return parsed;
+  };
+
+  const resolve = (parsed: ParsedTarget): { resolved: Resolved; file: MmapFile } => {
+    if (parsed.zarr) {
+      const resolved = resolveZarr(parsed.zarr, zarrLookups);
+      return { resolved, file: lookups.open(resolved.cid) };
+    }
+    const target = parsed.target;
+    if (target.kind === 'blob') return resolveBlob(target.cid, lookups);
+    if (target.kind === 'file') return resolveFile(target, parsed.query, options, lookups);
+    return resolveTensor(target, parsed.query, options, lookups);
   };
 
   const onBytes = (n: number): void => options.metrics?.addBytes(n);
@@ -229,7 +277,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     let resolved = parsed.generation === generation ? parsed.resolved : null;
     let file: MmapFile;
     if (resolved === null) {
-      const fresh = parsed.target.kind === 'blob' ? resolveBlob(parsed.target.cid, lookups) : resolveTensor(parsed.target, parsed.query, options, lookups);
+      const fresh = resolve(parsed);
       resolved = fresh.resolved;
       file = fresh.file;
       parsed.resolved = resolved.reusable ? resolved : null;

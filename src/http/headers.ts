@@ -59,20 +59,31 @@ const PUBLIC_CACHE_CONTROL = `public, max-age=${PUBLIC_MAX_AGE}, immutable`;
 export const EXPOSED_HEADERS = ['Content-Range', 'Content-Length', 'ETag', 'Accept-Ranges', 'X-Tensor-Dtype', 'X-Tensor-Shape', 'Content-Disposition'];
 const EXPOSED_HEADERS_VALUE = EXPOSED_HEADERS.join(', ');
 
+/** The IANA media type of the Arrow IPC stream format. */
+export const CONTENT_TYPE_ARROW = 'application/vnd.apache.arrow.stream';
+
 export function contentTypeFor(format: DownloadFormat): string {
-  return format === 'npy' ? CONTENT_TYPE_NPY : CONTENT_TYPE_RAW;
+  return format === 'npy' ? CONTENT_TYPE_NPY : format === 'arrow' ? CONTENT_TYPE_ARROW : CONTENT_TYPE_RAW;
 }
+
+const EXTENSIONS: Record<DownloadFormat, string> = { raw: '.bin', npy: '.npy', arrow: '.arrow', safetensors: '.safetensors' };
 
 export function etagFor(target: DownloadTarget, query: DownloadQuery = { slice: null, format: 'raw' }): string {
   if (target.kind === 'blob') {
     if (query.slice !== null || query.format !== 'raw') throw new TypeError('a blob has no slice or npy form');
     return `"${target.cid}"`;
   }
+  if (target.kind === 'file') {
+    if (!query.tensors) return `"${target.cid}"`;
+    const readable = `${target.cid}/file?tensors=${encodeURIComponent(JSON.stringify(query.tensors))}`;
+    if (readable.length <= MAX_READABLE_ETAG && query.tensors.every(wellFormed)) return `"${readable}"`;
+    return `"${target.cid}/~${createHash('sha256').update(JSON.stringify(query.tensors)).digest('base64url')}"`;
+  }
   // Names come from file headers and may hold lone surrogates, which encodeURIComponent refuses: those are hashed.
   if (wellFormed(target.name) && (query.slice === null || wellFormed(query.slice))) {
     let readable = `${target.cid}/${encodeURIComponent(target.name)}`;
     if (query.slice !== null) readable += `?slice=${encodeURIComponent(query.slice)}`;
-    if (query.format === 'npy') readable += `${query.slice !== null ? '&' : '?'}format=npy`;
+    if (query.format !== 'raw') readable += `${query.slice !== null ? '&' : '?'}format=${query.format}`;
     if (readable.length <= MAX_READABLE_ETAG) return `"${readable}"`;
   }
   // JSON.stringify writes a lone surrogate as an escape, so distinct inputs keep distinct digests.
@@ -87,12 +98,13 @@ export function etagFor(target: DownloadTarget, query: DownloadQuery = { slice: 
  * past 48 characters); then `.bin` or `.npy`.
  */
 export function defaultFilename(target: DownloadTarget, query: DownloadQuery, fileFormat?: 'safetensors' | 'npy' | 'raw'): string {
-  if (target.kind === 'blob') return `${target.cid}.${fileFormat === 'safetensors' ? 'safetensors' : fileFormat === 'npy' ? 'npy' : 'bin'}`;
+  if (target.kind === 'file' && query.tensors) return `${target.cid}-subset.safetensors`;
+  if (target.kind !== 'tensor') return `${target.cid}.${fileFormat === 'safetensors' ? 'safetensors' : fileFormat === 'npy' ? 'npy' : 'bin'}`;
   const spec = (query.slice ?? '').replace(/\s+/g, '');
   // A spec that selects everything (`:, :`, `...`) names the whole tensor.
   const whole = spec.split(',').every((part) => part === '' || part === ':' || part === '::' || part === '...');
   const slice = whole ? '' : `_${sliceTag(spec)}`;
-  return `${target.name.replace(/[/\\]/g, '_')}${slice}${query.format === 'npy' ? '.npy' : '.bin'}`;
+  return `${target.name.replace(/[/\\]/g, '_')}${slice}${EXTENSIONS[query.format]}`;
 }
 
 const MAX_SLICE_TAG = 48;

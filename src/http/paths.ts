@@ -1,4 +1,5 @@
-// Download paths and their query: `/v1/blob/<cid>` and `/v1/tensor/<cid>/<name>`, with `slice` and `format`.
+// Download paths and their query: `/v1/blob/<cid>`, `/v1/tensor/<cid>/<name>` with `slice` and `format`, and
+// `/v1/file/<cid>` (the file; with `tensors=a,b`, a safetensors file of just those tensors).
 // Pure. File paths are only ever built from a validated CID (by the store), never from a tensor name; the checks on
 // names below are defence in depth, and make traversal attempts a clear 400 rather than a 404.
 //
@@ -15,17 +16,21 @@
 //   empty, starts with '/', holds a control character or has a `.` or `..` segment is refused: no tensor with such
 //   a name can be downloaded.
 // - Query: `slice` (a numpy-style spec, at most MAX_SLICE_LENGTH characters; empty means the whole tensor) and
-//   `format` = raw | npy (default raw), both for tensors only; plus the signature's `exp`, `kid`, `sig`.
+//   `format` = raw | npy | arrow | safetensors (default raw), both for tensors only; `tensors` (names joined by
+//   commas, or a JSON array) for /v1/file only; plus the signature's `exp`, `kid`, `sig`.
 //   An unknown or repeated parameter is a 400 rather than ignored: a typo such as `formt=npy` would otherwise
 //   silently serve raw bytes, and a signed link's parameters are all signed anyway.
 
-export type DownloadTarget = { kind: 'blob'; cid: string } | { kind: 'tensor'; cid: string; name: string };
-export type DownloadFormat = 'raw' | 'npy';
+export type DownloadTarget = { kind: 'blob'; cid: string } | { kind: 'tensor'; cid: string; name: string } | { kind: 'file'; cid: string };
+export type DownloadFormat = 'raw' | 'npy' | 'arrow' | 'safetensors';
+export const DOWNLOAD_FORMATS: readonly DownloadFormat[] = ['raw', 'npy', 'arrow', 'safetensors'];
 
 export interface DownloadQuery {
   /** null for the whole tensor. */
   slice: string | null;
   format: DownloadFormat;
+  /** /v1/file/<cid>?tensors=..: the tensors of the subset, in order, without repeats; null or absent: the whole file. */
+  tensors?: string[] | null;
 }
 
 /** 404 when the path is not a download route at all; 400 when it is one but malformed. */
@@ -34,7 +39,9 @@ export type QueryAnswer = { ok: true; query: DownloadQuery } | { ok: false; stat
 
 export const MAX_SLICE_LENGTH = 1024;
 export const SIGNATURE_PARAMS: readonly string[] = ['exp', 'kid', 'sig'];
-const QUERY_PARAMS = new Set(['slice', 'format', ...SIGNATURE_PARAMS]);
+const QUERY_PARAMS = new Set(['slice', 'format', 'tensors', ...SIGNATURE_PARAMS]);
+/** The most tensors one subset names. */
+export const MAX_SUBSET_TENSORS = 10000;
 const CID_RULE = 'a CID of this store: CIDv1, raw codec, sha2-256, base32 lowercase (bafkrei...)';
 
 /** Splits an origin-form request target (`req.url`) without normalising it; null for any other form. */
@@ -45,19 +52,22 @@ export function splitRequestTarget(url: string): { pathname: string; query: stri
 }
 
 export function parseDownloadPath(pathname: string): PathAnswer {
-  let kind: 'blob' | 'tensor';
+  let kind: 'blob' | 'tensor' | 'file';
   let rest: string;
   if (pathname === '/v1/blob' || pathname.startsWith('/v1/blob/')) {
     kind = 'blob';
     rest = pathname.slice('/v1/blob/'.length);
+  } else if (pathname === '/v1/file' || pathname.startsWith('/v1/file/')) {
+    kind = 'file';
+    rest = pathname.slice('/v1/file/'.length);
   } else if (pathname === '/v1/tensor' || pathname.startsWith('/v1/tensor/')) {
     kind = 'tensor';
     rest = pathname.slice('/v1/tensor/'.length);
   } else {
-    return { ok: false, status: 404, reason: 'no such download route: expected /v1/blob/<cid> or /v1/tensor/<cid>/<name>' };
+    return { ok: false, status: 404, reason: 'no such download route: expected /v1/blob/<cid>, /v1/file/<cid> or /v1/tensor/<cid>/<name>' };
   }
 
-  if (rest === '') return bad(kind === 'blob' ? 'missing CID: expected /v1/blob/<cid>' : 'missing CID: expected /v1/tensor/<cid>/<name>');
+  if (rest === '') return bad(kind === 'tensor' ? 'missing CID: expected /v1/tensor/<cid>/<name>' : `missing CID: expected /v1/${kind}/<cid>`);
   if (!/^[\x21-\x7e]*$/.test(pathname)) return bad('the path holds a character outside printable ASCII (percent-encode it)');
   if (pathname.includes('\\')) return bad('the path holds a backslash');
   if (/%00/.test(pathname)) return bad('the path holds an encoded NUL');
@@ -72,8 +82,8 @@ export function parseDownloadPath(pathname: string): PathAnswer {
   const [cidText, ...nameSegments] = segments as [string, ...string[]];
   if (!isStoreCid(cidText)) return bad(`not ${CID_RULE}: ${JSON.stringify(cidText.slice(0, 80))}`);
 
-  if (kind === 'blob') {
-    if (nameSegments.length > 0) return bad('a blob path is /v1/blob/<cid>, with nothing after the CID');
+  if (kind === 'blob' || kind === 'file') {
+    if (nameSegments.length > 0) return bad(`a ${kind} path is /v1/${kind}/<cid>, with nothing after the CID`);
     return { ok: true, target: { kind, cid: cidText } };
   }
   if (nameSegments.length === 0) return bad('missing tensor name: expected /v1/tensor/<cid>/<name>');
@@ -89,7 +99,7 @@ export function parseDownloadPath(pathname: string): PathAnswer {
  * Throws TypeError for a name parseDownloadPath would refuse.
  */
 export function downloadPath(target: DownloadTarget): string {
-  if (target.kind === 'blob') return `/v1/blob/${target.cid}`;
+  if (target.kind === 'blob' || target.kind === 'file') return `/v1/${target.kind}/${target.cid}`;
   const problem = nameProblem(target.name);
   if (problem) throw new TypeError(problem);
   const parts = target.name.split('/');
@@ -106,19 +116,45 @@ export function parseDownloadQuery(params: URLSearchParams, target: DownloadTarg
     if (seen.has(name)) return { ok: false, status: 400, reason: `query parameter '${name}' is given more than once` };
     seen.add(name);
   }
-  const format = params.get('format') ?? 'raw';
-  if (format !== 'raw' && format !== 'npy') {
-    return { ok: false, status: 400, reason: `format must be raw or npy, not ${JSON.stringify(format.slice(0, 80))}` };
+  const format = (params.get('format') ?? 'raw') as DownloadFormat;
+  if (!DOWNLOAD_FORMATS.includes(format)) {
+    return { ok: false, status: 400, reason: `format must be raw, npy, arrow or safetensors, not ${JSON.stringify(format.slice(0, 80))}` };
   }
   const sliceText = params.get('slice');
   if (sliceText !== null && sliceText.length > MAX_SLICE_LENGTH) {
     return { ok: false, status: 400, reason: `slice is longer than ${MAX_SLICE_LENGTH} characters` };
   }
   const slice = sliceText === null || sliceText === '' ? null : sliceText;
-  if (target.kind === 'blob' && (slice !== null || format !== 'raw')) {
-    return { ok: false, status: 400, reason: 'slice and format=npy apply to /v1/tensor/<cid>/<name>, not to a blob' };
+  if (target.kind !== 'tensor' && (slice !== null || format !== 'raw')) {
+    return { ok: false, status: 400, reason: `slice and format apply to /v1/tensor/<cid>/<name>, not to a ${target.kind}` };
   }
-  return { ok: true, query: { slice, format } };
+  const tensorsText = params.get('tensors');
+  if (tensorsText !== null && target.kind !== 'file') {
+    return { ok: false, status: 400, reason: 'tensors applies to /v1/file/<cid> (a subset of its tensors as safetensors)' };
+  }
+  let tensors: string[] | null = null;
+  if (tensorsText !== null) {
+    tensors = parseTensorList(tensorsText);
+    if (tensors === null) return { ok: false, status: 400, reason: 'tensors must name at least one tensor: names joined by commas, or a JSON array of names' };
+    if (tensors.length > MAX_SUBSET_TENSORS) return { ok: false, status: 400, reason: `tensors names more than ${MAX_SUBSET_TENSORS} tensors` };
+  }
+  return { ok: true, query: { slice, format, tensors } };
+}
+
+/** Splits a `tensors=` value: names joined by commas, or a JSON array of names (for names that hold commas). */
+export function parseTensorList(text: string): string[] | null {
+  let names: unknown;
+  if (text.trimStart().startsWith('[')) {
+    try {
+      names = JSON.parse(text);
+    } catch {
+      return null;
+    }
+  } else {
+    names = text.split(',');
+  }
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string' && n !== '')) return null;
+  return [...new Set(names as string[])];
 }
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';

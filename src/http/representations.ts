@@ -6,6 +6,7 @@ import type { MmapFile } from '../mmap/index.ts';
 import { dtypeSize, numpyDescr } from '../tensor/dtype.ts';
 import { npyHeader } from '../tensor/npy.ts';
 import { StoreError } from '../store/errors.ts';
+import { formattedPayload, subsetPayload, type FormattedPayload, type PayloadPart } from '../store/format-payload.ts';
 import type { FileRecord, TensorRecord } from '../store/types.ts';
 import type { DownloadOptions } from './download.ts';
 import { contentTypeFor, defaultFilename, etagFor, representationHeaders, type CachePolicy, type Representation } from './headers.ts';
@@ -74,6 +75,10 @@ export function resolveTensor(
     throw new Refusal(404, 'NOT_FOUND', file ? `file ${target.cid} has no tensor named ${JSON.stringify(target.name)}` : `no file with CID ${target.cid}`);
   }
   const file = lookups.open(tensor.cid);
+  if (query.format === 'arrow' || query.format === 'safetensors') {
+    const payload = formattedPayload(options.reader, tensor, { slice: query.slice, format: query.format });
+    return { resolved: formattedResolved(target, query, tensor.cid, payload, { dtype: tensor.dtype, shape: payload.shape }), file };
+  }
   const descr = query.format === 'npy' ? npyDescr(tensor) : null;
   const spec = query.slice?.trim() ?? '';
   let shape: number[];
@@ -119,6 +124,39 @@ export function resolveTensor(
     return pieces;
   };
   return { resolved: { rep, fixed: representationHeaders(rep), cid: tensor.cid, pieces, reusable: !strided }, file };
+}
+
+/** `/v1/file/<cid>`: the blob, or with `tensors=` a safetensors file of just those tensors (format-payload.ts). */
+export function resolveFile(
+  target: Extract<DownloadTarget, { kind: 'file' }>,
+  query: DownloadQuery,
+  options: DownloadOptions,
+  lookups: Lookups,
+): { resolved: Resolved; file: MmapFile } {
+  if (!query.tensors) return resolveBlob(target.cid, lookups);
+  const record = lookups.file(target.cid);
+  if (!record) throw new Refusal(404, 'NOT_FOUND', `no file with CID ${target.cid}`);
+  const file = lookups.open(target.cid);
+  const payload = subsetPayload(options.reader, record, (name) => lookups.tensor(target.cid, name), query.tensors);
+  return { resolved: formattedResolved(target, query, target.cid, payload, {}), file };
+}
+
+function formattedResolved(target: DownloadTarget, query: DownloadQuery, cid: string, payload: FormattedPayload, tensor: Pick<Representation, 'dtype' | 'shape'>): Resolved {
+  const rep: Representation = {
+    etag: etagFor(target, query),
+    length: payload.byteLength,
+    contentType: contentTypeFor(query.format),
+    cache: PUBLIC_CACHE,
+    filename: defaultFilename(target, query),
+    ...tensor,
+  };
+  const toPiece = (part: PayloadPart): Piece => (part instanceof Uint8Array ? part : { cid, start: part.start, end: part.end });
+  const pieces = (): Piece[] => {
+    const pieces = payload.parts().map(toPiece);
+    if (bodyLength(pieces) !== rep.length) throw new Error(`${query.format} body is ${bodyLength(pieces)} bytes, planned ${rep.length}`);
+    return pieces;
+  };
+  return { rep, fixed: representationHeaders(rep), cid, pieces, reusable: payload.reusable };
 }
 
 function npyDescr(tensor: TensorRecord): string {
