@@ -113,7 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     cache: mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) }),
     reader: tensorReaderPort(reader, logger),
-    links: signedLinks(ring),
+    links: signedLinks(ring, { publicMode: options.publicMode }),
     auth,
     logger,
     config,

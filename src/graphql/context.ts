@@ -1,5 +1,6 @@
 // The services resolvers use (ports, implemented in src/server.ts) and the per-request context built from them.
 // Only types are imported from store and mmap, so printing the schema or running codegen never loads the addon.
+import type { DownloadFormat } from '../http/paths.ts';
 import type { DType } from '../tensor/dtype.ts';
 import type { SlicePlan } from '../tensor/slice.ts';
 import type { FileRecord, Page, TensorFilter, TensorRecord } from '../store/types.ts';
@@ -76,7 +77,11 @@ export interface SignedPath {
 /** Signs download links for the route in src/http (see links.ts for the implementation over a key ring). */
 export interface LinksPort {
   blob(cid: string, options: { expiresIn?: number }): SignedPath;
-  tensor(cid: string, name: string, options: { slice?: string | null; format?: 'raw' | 'npy'; expiresIn?: number }): SignedPath;
+  tensor(cid: string, name: string, options: { slice?: string | null; format?: DownloadFormat; expiresIn?: number }): SignedPath;
+  /** `/v1/file/<cid>?tensors=..`: a safetensors file of just these tensors. */
+  subset(cid: string, names: readonly string[], options: { expiresIn?: number }): SignedPath;
+  /** The Zarr view's prefix (`/zarr/..../<cid>/`), its signature in the path; the plain path when reads are public. */
+  zarr(cid: string, options: { expiresIn?: number }): SignedPath;
 }
 
 export interface AuthPort {

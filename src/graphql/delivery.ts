@@ -1,5 +1,6 @@
 // Inline or link: the limits that decide, and the records the InlineSlice, InlineBytes and DownloadLink types show.
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { DownloadFormat } from '../http/paths.ts';
 import type { DType } from '../tensor/dtype.ts';
 import type { GraphQLConfig, GraphQLContext, SignedPath } from './context.ts';
 import { InvalidArgumentError, TooLargeError } from './errors.ts';
@@ -10,9 +11,11 @@ export interface InlineSliceRecord {
   littleEndian: boolean;
   shape: number[];
   elementCount: number;
-  format: 'raw' | 'npy';
+  format: DownloadFormat;
   /** The .npy header for format npy, else null. */
   header: Buffer | null;
+  /** For ARROW and SAFETENSORS: the whole answer (base64 carries it), else null. */
+  body: Buffer | null;
   /** The slice's data in C order (a view of the mapping when contiguous). */
   data: Buffer;
 }

@@ -3,11 +3,10 @@
 // - Both formats carry the elements in C order, little-endian: a whole column-major tensor is planned as the
 //   slice `:, :, ...` (gathered), a big-endian .npy tensor is byte-swapped; otherwise the data is the stored
 //   bytes as views of the mapping (regions, cut into views only when sent).
-// - Arrow's stream is made when planned (its framing is the writer's to decide), from views where the data is
-//   contiguous and aligned (arrow.ts); safetensors' header is computed from shapes alone, so its data stays lazy.
+// - Both lengths are known from the shapes alone, so the data is read (or gathered) only when the body is sent.
 import { constants as bufferConstants } from 'node:buffer';
 import { dtypeSize } from '../tensor/dtype.ts';
-import { arrowStream } from '../tensor/arrow.ts';
+import { ARROW_BATCH_BYTES, arrowStream, arrowStreamLength } from '../tensor/arrow.ts';
 import { toLittleEndian } from '../tensor/byte-order.ts';
 import { safetensorsHeader, type TensorEntry } from '../tensor/safetensors-encode.ts';
 import type { SlicePlan } from '../tensor/slice.ts';
@@ -36,8 +35,8 @@ export interface FormattedPayload {
   parts(): PayloadPart[];
 }
 
-/** Largest region handed to readers as one view (Buffers stop at 4 GiB). */
-const VIEW_BYTES = 2 ** 30;
+/** Largest region handed out as one view (Buffers stop at 4 GiB); Arrow's batches are cut at the same size. */
+const VIEW_BYTES = ARROW_BATCH_BYTES;
 
 type Reader = Pick<TensorReader, 'plan' | 'sliceBytes' | 'range'>;
 
@@ -96,12 +95,18 @@ export function formattedPayload(reader: Reader, tensor: TensorRecord, options: 
     const body = dataParts(reader, tensor, data);
     return { shape: data.shape, byteLength: header.byteLength + data.byteLength, reusable: !body.copies, parts: () => [header, ...body.parts()] };
   }
-  // Arrow: the stream is built now, from views of the mapping when the data is contiguous and little-endian.
+  // Arrow: the length is known from the shape alone (arrow.ts); the stream is built when sent, from views of the
+  // mapping when the data is contiguous and little-endian (then kept: building it costs tens of microseconds).
   const body = dataParts(reader, tensor, data);
-  const runs = body.parts().flatMap((part) => (part instanceof Uint8Array ? [part] : regionViews(reader, tensor.cid, part)));
-  const parts = arrowStream(tensor.dtype, data.shape, runs);
-  const byteLength = parts.reduce((n, p) => n + p.byteLength, 0);
-  return { shape: data.shape, byteLength, reusable: !body.copies && tensor.dtype !== 'BOOL', parts: () => parts };
+  let built: Uint8Array[] | null = null;
+  const parts = (): Uint8Array[] => {
+    if (built) return built;
+    const runs = body.parts().flatMap((part) => (part instanceof Uint8Array ? [part] : regionViews(reader, tensor.cid, part)));
+    const stream = arrowStream(tensor.dtype, data.shape, runs);
+    if (!body.copies) built = stream;
+    return stream;
+  };
+  return { shape: data.shape, byteLength: arrowStreamLength(tensor.dtype, data.shape), reusable: !body.copies, parts };
 }
 
 /**

@@ -66,27 +66,55 @@ class PartsWriter extends RecordBatchStreamWriter {
 
 /**
  * The IPC stream of a tensor: `data` is its elements, little-endian, in C order, in one or more runs (views of a
- * mapping, say) that together hold shape's element count; runs are cut into record batches of at most
- * ARROW_BATCH_BYTES. Returns the parts to write in order (schema, batches, end-of-stream marker).
+ * mapping, say) that together hold shape's element count. Record batches are the consecutive ARROW_BATCH_BYTES of
+ * the data (the last one shorter), so every run but the last must be a multiple of ARROW_BATCH_BYTES long; a
+ * batch never straddles two runs. Returns the parts to write in order (schema, batches, end-of-stream marker).
  */
 export function arrowStream(dtype: DType, shape: readonly number[], data: readonly Uint8Array[]): Uint8Array[] {
   const size = dtypeSize(dtype);
   const count = shape.reduce((n, d) => n * d, 1);
   const total = data.reduce((n, d) => n + d.byteLength, 0);
   if (total !== count * size) throw new RangeError(`arrowStream: ${total} bytes of data for ${count} elements of ${dtype}`);
+  const batches: Uint8Array[] = [];
+  data.forEach((run, i) => {
+    if (i < data.length - 1 && run.byteLength % ARROW_BATCH_BYTES !== 0) throw new RangeError('arrowStream: a run other than the last is not a whole number of batches');
+    for (let at = 0; at < run.byteLength; at += ARROW_BATCH_BYTES) batches.push(run.subarray(at, Math.min(run.byteLength, at + ARROW_BATCH_BYTES)));
+  });
+  return writeStream(arrowSchema(dtype, shape), dtype, batches);
+}
+
+/**
+ * The length of arrowStream's answer, without the data: what a server says in Content-Length before it reads a
+ * byte. A record batch's metadata is a flatbuffer of fixed-size structs whose size does not depend on its
+ * (nonzero) length, so it is measured once on a one-element batch; each body is its buffer padded to 8 bytes.
+ */
+export function arrowStreamLength(dtype: DType, shape: readonly number[]): number {
+  const size = dtypeSize(dtype);
   const schema = arrowSchema(dtype, shape);
+  const bare = lengthOf(writeStream(schema, dtype, []));
+  const one = lengthOf(writeStream(schema, dtype, [new Uint8Array(size)]));
+  const bodyOf = (elements: number) => pad8(dtype === 'BOOL' ? Math.ceil(elements / 8) : elements * size);
+  const batchMeta = one - bare - bodyOf(1);
+  const total = shape.reduce((n, d) => n * d, 1) * size;
+  let length = bare;
+  for (let at = 0; at < total; at += ARROW_BATCH_BYTES) length += batchMeta + bodyOf(Math.min(ARROW_BATCH_BYTES, total - at) / size);
+  return length;
+}
+
+function writeStream(schema: Schema, dtype: DType, batches: readonly Uint8Array[]): Uint8Array[] {
   const writer = new PartsWriter();
   writer.reset(undefined, schema);
-  // A batch never straddles two runs; a BOOL batch ends on a whole byte of its bitmap.
-  const batchElements = Math.floor(ARROW_BATCH_BYTES / size / 8) * 8;
-  for (const run of data) {
-    for (let at = 0; at < run.byteLength; at += batchElements * size) {
-      const bytes = run.subarray(at, Math.min(run.byteLength, at + batchElements * size));
-      writer.write(batchOf(schema, dtype, bytes));
-    }
-  }
+  for (const bytes of batches) writer.write(batchOf(schema, dtype, bytes));
   writer.finish();
   return writer.parts;
+}
+
+function lengthOf(parts: readonly Uint8Array[]): number {
+  return parts.reduce((n, p) => n + p.byteLength, 0);
+}
+
+function pad8(n: number): number {
+  return (n + 7) & ~7;
 }
 
 function batchOf(schema: Schema, dtype: DType, bytes: Uint8Array): RecordBatch {

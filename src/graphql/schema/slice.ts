@@ -6,9 +6,11 @@ import { npyHeader } from '../../tensor/npy.ts';
 import { planSlice, type SlicePlan } from '../../tensor/slice.ts';
 import { decodeValues } from '../../tensor/values.ts';
 import type { TensorRecord } from '../../store/types.ts';
+import { formattedPayload, partBuffers, type FormattedFormat } from '../../store/format-payload.ts';
 import { builder } from '../builder.ts';
 import { downloadLink, expiresIn, inlineCost, inlineLimit, selectedInlineFields, yieldIfLarge, type InlineSliceRecord } from '../delivery.ts';
 import { inlineWork } from '../inline-budget.ts';
+import type { GraphQLContext } from '../context.ts';
 import { InvalidArgumentError, InvalidSliceError, NotFoundError, StoreUnavailableError, TooLargeError } from '../errors.ts';
 import { guard } from '../translate.ts';
 import { DownloadLink } from './download-link.ts';
@@ -19,6 +21,12 @@ export const SliceFormatEnum = builder.enumType('SliceFormat', {
   values: {
     RAW: { value: 'raw', description: 'The elements in C order, in the tensor\'s byte order.' },
     NPY: { value: 'npy', description: 'A NumPy .npy file (header + data) that numpy.load reads.' },
+    ARROW: {
+      value: 'arrow',
+      description:
+        'An Arrow IPC stream: one non-null column `data` of the elements in C order; the schema metadata holds `shape` (JSON) and `dtype`. BF16 and F8 travel as uint16 and uint8.',
+    },
+    SAFETENSORS: { value: 'safetensors', description: 'A standalone .safetensors file holding the one tensor (C order, little-endian).' },
   } as const,
 });
 
@@ -32,12 +40,12 @@ const InlineSlice = builder.objectRef<InlineSliceRecord>('InlineSlice').implemen
     format: t.expose('format', { type: SliceFormatEnum }),
     byteLength: t.field({
       type: 'SafeInt',
-      description: 'Bytes that base64 decodes to (the .npy header included for NPY).',
-      resolve: (slice) => (slice.header?.byteLength ?? 0) + slice.data.byteLength,
+      description: 'Bytes that base64 decodes to (the .npy header included for NPY; the whole file for ARROW and SAFETENSORS).',
+      resolve: (slice) => slice.body?.byteLength ?? (slice.header?.byteLength ?? 0) + slice.data.byteLength,
     }),
     base64: t.string({
       description: 'The bytes, base64 (RFC 4648, padded).',
-      resolve: (slice) => (slice.header ? Buffer.concat([slice.header, slice.data]) : slice.data).toString('base64'),
+      resolve: (slice) => (slice.body ?? (slice.header ? Buffer.concat([slice.header, slice.data]) : slice.data)).toString('base64'),
     }),
     values: t.field({
       type: ['Float'],
@@ -81,13 +89,15 @@ builder.objectFields(TensorRef, (t) => ({
       const spec = args.spec;
       if (spec.length > MAX_SLICE_LENGTH) throw new InvalidSliceError(`the slice spec is longer than ${MAX_SLICE_LENGTH} characters`, spec.slice(0, 80));
       const plan = guard(() => planSlice(tensor, spec), { spec });
+      const formatted = args.format === 'arrow' || args.format === 'safetensors' ? guard(() => formattedPayload(readerOf(ctx), tensor, { slice: spec, format: args.format as FormattedFormat }), { spec }) : null;
       const header = args.format === 'npy' ? npyHeaderFor(tensor, plan) : null;
-      const byteLength = (header?.byteLength ?? 0) + plan.byteLength;
+      const byteLength = formatted?.byteLength ?? (header?.byteLength ?? 0) + plan.byteLength;
       if (byteLength <= limit) {
         const work = inlineWork({ byteLength, elementCount: plan.elementCount, dtype: tensor.dtype }, selectedInlineFields(info));
         const refusal = ctx.inline.charge(work);
         if (refusal) throw refusal;
         await yieldIfLarge(work);
+        const body = formatted ? guard(() => Buffer.concat(partBuffers(readerOf(ctx), tensor.cid, formatted.parts()))) : null;
         const data = guard(() => ctx.reader.readSlice(tensor, plan));
         return {
           kind: 'InlineSlice' as const,
@@ -97,6 +107,7 @@ builder.objectFields(TensorRef, (t) => ({
           elementCount: plan.elementCount,
           format: args.format,
           header,
+          body,
           data,
         };
       }
@@ -116,8 +127,9 @@ builder.objectFields(TensorRef, (t) => ({
     resolve: (tensor, args, ctx) => {
       const seconds = expiresIn(args.expiresIn, ctx.config);
       const header = args.format === 'npy' ? npyHeaderFor(tensor, { shape: tensor.shape }, tensor.fortranOrder) : null;
+      const formatted = args.format === 'arrow' || args.format === 'safetensors' ? guard(() => formattedPayload(readerOf(ctx), tensor, { format: args.format as FormattedFormat })) : null;
       const signed = ctx.links.tensor(tensor.cid, tensor.name, { format: args.format, expiresIn: seconds });
-      return downloadLink(ctx, signed, { byteLength: (header?.byteLength ?? 0) + tensor.byteLength, contentType: contentTypeFor(args.format) });
+      return downloadLink(ctx, signed, { byteLength: formatted?.byteLength ?? (header?.byteLength ?? 0) + tensor.byteLength, contentType: contentTypeFor(args.format) });
     },
   }),
 }));
@@ -131,6 +143,15 @@ function linkSpec(tensor: TensorRecord, spec: string): string | null {
   const whole = ['', '...', ':'].includes(spec.trim());
   if (whole && tensor.fortranOrder && tensor.shape.length > 1) return tensor.shape.map(() => ':').join(', ');
   return spec.trim() === '' ? null : spec;
+}
+
+/** The context's reader in the shape format-payload.ts reads through (slices planned here, as above). */
+function readerOf(ctx: GraphQLContext) {
+  return {
+    plan: (tensor: TensorRecord, spec: string) => planSlice(tensor, spec),
+    sliceBytes: (tensor: TensorRecord, plan: SlicePlan) => ctx.reader.readSlice(tensor, plan),
+    range: (cid: string, start: number, end: number) => ctx.reader.readRange(cid, start, end),
+  };
 }
 
 /** The .npy header of the answer; an InvalidArgumentError for dtypes NumPy lacks (BF16, F8). */

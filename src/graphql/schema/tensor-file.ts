@@ -7,7 +7,9 @@ import { ForbiddenError, InvalidArgumentError, InvalidFileError, TooLargeError }
 import { connectionOf, pageMultiplier, pageSize } from '../pages.ts';
 import { pageArgs } from './page-args.ts';
 import { guard, guardAsync } from '../translate.ts';
-import { isStoreCid } from '../../http/paths.ts';
+import { isStoreCid, MAX_SUBSET_TENSORS } from '../../http/paths.ts';
+import { subsetPayload } from '../../store/format-payload.ts';
+import { planSlice } from '../../tensor/slice.ts';
 import { DownloadLink } from './download-link.ts';
 import { DTypeEnum, TensorConnection } from './tensor.ts';
 import { TensorFileRef } from './refs.ts';
@@ -54,6 +56,35 @@ export const TensorFile = builder.node(TensorFileRef, {
         const signed = ctx.links.blob(file.cid, { expiresIn: expiresIn(args.expiresIn, ctx.config) });
         return downloadLink(ctx, signed, { byteLength: file.size, contentType: CONTENT_TYPE_RAW });
       },
+    }),
+    subsetLink: t.field({
+      type: DownloadLink,
+      description:
+        'A signed link to a safetensors file of just these tensors (`/v1/file/<cid>?tensors=..`), in the order named, ' +
+        'with the file\'s `__metadata__` kept: one layer of a model, say. The data is served as views of the stored file.',
+      args: {
+        names: t.arg.stringList({ required: true }),
+        expiresIn: t.arg.int({ description: 'Seconds the link stays valid; the server default when left out.' }),
+      },
+      resolve: (file, args, ctx) => {
+        const seconds = expiresIn(args.expiresIn, ctx.config);
+        const names = [...new Set(args.names)];
+        if (names.length === 0 || names.length > MAX_SUBSET_TENSORS || names.some((n) => n === '')) {
+          throw new InvalidArgumentError(`names must list 1 to ${MAX_SUBSET_TENSORS} tensor names, none empty`, 'names');
+        }
+        const reader = { plan: planSlice, sliceBytes: ctx.reader.readSlice.bind(ctx.reader), range: ctx.reader.readRange.bind(ctx.reader) };
+        const payload = guard(() => subsetPayload(reader, file, (name) => ctx.store.getTensor(file.cid, name), names), { argument: 'names' });
+        const signed = ctx.links.subset(file.cid, names, { expiresIn: seconds });
+        return downloadLink(ctx, signed, { byteLength: payload.byteLength, contentType: CONTENT_TYPE_RAW });
+      },
+    }),
+    zarrUrl: t.string({
+      description:
+        'The Zarr v2 view of this file (`.zgroup`, one uncompressed array per tensor), for zarr-python, xarray, dask or ' +
+        'TensorStore: a prefix URL whose expiry and signature sit in the path, so that every key appended to it is ' +
+        'covered (`zarr.open(fsspec.get_mapper(url))`). On a server with public reads, the plain `/zarr/<cid>/`.',
+      args: { expiresIn: t.arg.int({ description: 'Seconds the prefix stays valid; the server default when left out.' }) },
+      resolve: (file, args, ctx) => new URL(ctx.links.zarr(file.cid, { expiresIn: expiresIn(args.expiresIn, ctx.config) }).url, ctx.baseUrl).href,
     }),
   }),
 });
