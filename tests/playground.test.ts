@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { tableFromIPC } from 'apache-arrow';
 import { startServer, type RunningServer } from '../src/server.ts';
 import { createPlaygroundHandler, SCRIPT_PATH, STYLE_PATH } from '../src/server/playground.ts';
 import type { Logger } from '../src/server/logger.ts';
@@ -350,6 +351,34 @@ test('the slice downloads as .npy through a signed link, and numpy reads the sam
   assert.is(await link.locator('[data-testid=download-size]').getAttribute('title'), `${bytes.byteLength.toLocaleString('en-US')} bytes`);
   assert.match(await link.innerText(), /expires \d\d:\d\d:\d\d \(in 1[45] min\)/);
   await shot('4-download');
+});
+
+test('Arrow and .safetensors downloads, a subset of the ticked tensors, and the Zarr URL to copy', async () => {
+  await page.fill('#search', 'mel_80');
+  await page.locator('.tensor-item', { hasText: 'mel_80' }).first().click();
+  await page.locator('[data-testid=tensor-title]', { hasText: 'mel_80' }).waitFor();
+  const [arrow] = await Promise.all([page.waitForEvent('download'), page.locator('#download-tensor button[data-format=ARROW]').click()]);
+  const arrowPath = join(storeRoot, 'mel.arrow');
+  await arrow.saveAs(arrowPath);
+  assert.match(arrow.url(), /format=arrow/);
+  assert.is(tableFromIPC(readFileSync(arrowPath)).numRows, 80 * 201);
+  await page.locator('.tensor-row', { hasText: 'mel_80' }).first().locator('.tensor-check').check();
+  await page.locator('#download-subset-count', { hasText: '(1)' }).waitFor();
+  const [subset] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=download-subset]').click()]);
+  const subsetPath = join(storeRoot, 'subset.safetensors');
+  await subset.saveAs(subsetPath);
+  assert.match(subset.url(), /\/v1\/file\/bafkrei\w+\?.*tensors=mel_80.*sig=/);
+  const bytes = readFileSync(subsetPath);
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString());
+  assert.equal(Object.keys(header).filter((k) => k !== '__metadata__'), ['mel_80']);
+  await page.locator('[data-testid=zarr-url]').click();
+  const url = await page.locator('[data-testid=zarr-url-value]').inputValue();
+  assert.match(url, /\/zarr\/s\/\d+\/[\w-]+\/[\w-]+\/bafkrei\w+\/$/);
+  const zarray = await (await fetch(`${url}mel_80/.zarray`)).json();
+  assert.equal(zarray.shape, [80, 201]);
+  await page.locator('.tensor-row', { hasText: 'mel_80' }).first().locator('.tensor-check').uncheck();
+  assert.ok(await page.locator('[data-testid=download-subset]').isDisabled());
+  await shot('4b-formats');
 });
 
 test('a 1-D tensor is a line plot, an integer index a scalar', async () => {

@@ -1,6 +1,7 @@
 // Download buttons: each asks GraphQL for a signed link (Tensor.downloadLink for the whole tensor, Tensor.slice
-// with inlineLimit 0 for the current slice), shows its size and expiry, and starts the download from it.
-import { TensorDownloadLinkDocument, TensorSliceDocument, type SliceFormat } from '../../src/client/graphql.ts';
+// with inlineLimit 0 for the current slice, TensorFile.subsetLink for the tensors ticked in the list), shows its
+// size and expiry, and starts the download from it. The Zarr button shows the file's Zarr prefix to copy.
+import { FileSubsetLinkDocument, FileZarrUrlDocument, TensorDownloadLinkDocument, TensorSliceDocument, type SliceFormat } from '../../src/client/graphql.ts';
 import { describeError, request } from './api.ts';
 import { byId, copyText, h, replace } from './dom.ts';
 import { formatBytes, formatClock, formatCount, formatExpiry } from './format.ts';
@@ -22,9 +23,13 @@ export class Downloads {
   private readonly sliceButtons = [...byId('download-slice').querySelectorAll<HTMLButtonElement>('button')];
   private readonly links = byId<HTMLUListElement>('download-links');
   private readonly status = byId('download-status');
+  private readonly subsetButton = byId('download-subset').querySelector<HTMLButtonElement>('button')!;
+  private readonly subsetCount = byId('download-subset-count');
+  private readonly zarrOut = byId('zarr-url');
   private tensor: OpenTensor | null = null;
   private spec = '';
   private valid = false;
+  private checked: Array<{ cid: string; name: string }> = [];
 
   constructor() {
     for (const button of byId('download-tensor').querySelectorAll<HTMLButtonElement>('button')) {
@@ -33,6 +38,9 @@ export class Downloads {
     for (const button of this.sliceButtons) {
       button.addEventListener('click', () => void this.fetchLink(button, this.spec, button.dataset.format as SliceFormat));
     }
+    this.subsetButton.addEventListener('click', () => void this.fetchSubset());
+    byId('download-zarr').querySelector<HTMLButtonElement>('button')!.addEventListener('click', () => void this.fetchZarr());
+    this.setChecked([]);
     // Expiry is relative to now: keep the "in N min" current.
     setInterval(() => this.refreshExpiries(), 30_000);
   }
@@ -41,6 +49,53 @@ export class Downloads {
     this.tensor = tensor;
     replace(this.links);
     replace(this.status);
+    replace(this.zarrOut);
+  }
+
+  /** The tensors ticked in the list: one file's make a subset; several files' cannot. */
+  setChecked(checked: Array<{ cid: string; name: string }>): void {
+    this.checked = checked;
+    const files = new Set(checked.map((t) => t.cid));
+    this.subsetCount.textContent = checked.length ? `(${checked.length})` : '(tick some in the list)';
+    this.subsetButton.disabled = files.size !== 1;
+    this.subsetButton.title = files.size > 1 ? 'The ticked tensors are in different files: tick tensors of one file' : '';
+  }
+
+  private async fetchSubset(): Promise<void> {
+    const checked = this.checked;
+    if (checked.length === 0) return;
+    const cid = checked[0]!.cid;
+    this.subsetButton.disabled = true;
+    replace(this.status, 'Asking the server for a signed link…');
+    try {
+      const data = await request(FileSubsetLinkDocument, { cid, names: checked.map((t) => t.name) });
+      if (!data.tensorFile) throw new Error('this file no longer exists on the server');
+      replace(this.status);
+      this.show(data.tensorFile.subsetLink, `${checked.length} tensors of ${cid.slice(0, 12)}…`, `${cid}-subset.safetensors`, 'SAFETENSORS');
+    } catch (error) {
+      replace(this.status, h('span', { class: 'error-text', role: 'alert' }, `No link: ${describeError(error)}`));
+    } finally {
+      this.setChecked(this.checked);
+    }
+  }
+
+  private async fetchZarr(): Promise<void> {
+    const tensor = this.tensor;
+    if (!tensor) return;
+    try {
+      const data = await request(FileZarrUrlDocument, { cid: tensor.cid, expiresIn: 3600 });
+      if (!data.tensorFile) throw new Error('this file no longer exists on the server');
+      const url = data.tensorFile.zarrUrl;
+      const snippet = `zarr.open(fsspec.get_mapper("${url}"), mode="r")["${tensor.name}"]`;
+      replace(
+        this.zarrOut,
+        h('input', { type: 'text', readonly: true, value: url, class: 'zarr-url-input', 'data-testid': 'zarr-url-value', onfocus: (event: Event) => (event.target as HTMLInputElement).select() }),
+        h('button', { type: 'button', class: 'link-button', onclick: async () => notify((await copyText(url)) ? 'Zarr URL copied (valid for an hour).' : 'Could not copy the URL.', 'info') }, 'copy URL'),
+        h('button', { type: 'button', class: 'link-button', onclick: async () => notify((await copyText(snippet)) ? 'Python snippet copied.' : 'Could not copy.', 'info') }, 'copy Python'),
+      );
+    } catch (error) {
+      replace(this.zarrOut, h('span', { class: 'error-text', role: 'alert' }, `No Zarr URL: ${describeError(error)}`));
+    }
   }
 
   setSpec(spec: string, valid: boolean): void {
@@ -87,7 +142,7 @@ export class Downloads {
     const item = h(
       'li',
       { class: 'download-link' },
-      h('div', { class: 'download-main' }, h('span', { class: 'format-badge' }, format === 'NPY' ? 'npy' : 'raw'), anchor),
+      h('div', { class: 'download-main' }, h('span', { class: 'format-badge' }, format.toLowerCase()), anchor),
       h(
         'div',
         { class: 'download-meta' },

@@ -30,6 +30,7 @@ function start(): void {
   const list = new TensorList(
     (tensor) => void openTensor(tensor.cid, tensor.name, null),
     (cid, sourceName) => sourceName && fileNames.set(cid, sourceName),
+    (checked) => downloads.setChecked(checked),
   );
 
   async function openTensor(cid: string, name: string, spec: string | null): Promise<void> {

@@ -19,11 +19,13 @@ export function defaultSpec(shape: readonly number[]): string {
 }
 
 /** `mel_80[0:40, ::2].npy` -> a name every file system takes: `mel_80_0-40_--2.npy`. */
-export function downloadName(tensorName: string, spec: string | null, format: 'RAW' | 'NPY'): string {
+const EXTENSIONS = { RAW: 'bin', NPY: 'npy', ARROW: 'arrow', SAFETENSORS: 'safetensors' } as const;
+
+export function downloadName(tensorName: string, spec: string | null, format: keyof typeof EXTENSIONS): string {
   const base = tensorName.replace(/[^\w.-]+/g, '_') || 'tensor';
   const compact = (spec ?? '').replace(/\s+/g, '');
   // A spec that selects everything (`:, :`, `...`) names the whole tensor, as the server's Content-Disposition does.
   const whole = compact.split(',').every((part) => part === '' || part === ':' || part === '::' || part === '...');
   const suffix = whole ? '' : `_${compact.replace(/:/g, '-').replace(/[^\w.,-]+/g, '_').replace(/,/g, '_')}`;
-  return `${base}${suffix}.${format === 'NPY' ? 'npy' : 'bin'}`;
+  return `${base}${suffix}.${EXTENSIONS[format]}`;
 }

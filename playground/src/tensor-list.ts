@@ -24,11 +24,15 @@ export class TensorList {
   private endCursor: string | null = null;
   private controller: AbortController | null = null;
   private selected: { cid: string; name: string } | null = null;
+  /** Tensors ticked for a subset download, by `cid/name`; kept across pages and filters. */
+  private readonly checked = new Map<string, { cid: string; name: string }>();
 
   constructor(
     private readonly onSelect: (tensor: { cid: string; name: string }) => void,
     /** Every file the list shows, so other panels can name files by their source name. */
     private readonly onFileSeen: (cid: string, sourceName: string | null) => void,
+    /** The ticked tensors, whenever they change. */
+    private readonly onCheck: (checked: Array<{ cid: string; name: string }>) => void = () => {},
   ) {
     for (const dtype of DTYPES) this.dtype.append(h('option', { value: dtype }, dtype));
     const refilter = debounce(() => this.firstPage(), 200);
@@ -104,9 +108,23 @@ export class TensorList {
   private item(tensor: ListedTensor): HTMLLIElement {
     this.onFileSeen(tensor.file.cid, tensor.file.sourceName ?? null);
     const source = tensor.file.sourceName ?? shortCid(tensor.cid);
+    const key = `${tensor.cid}/${tensor.name}`;
+    const check = h('input', {
+      type: 'checkbox',
+      class: 'tensor-check',
+      title: 'Tick tensors of one file to download them as one .safetensors',
+      'aria-label': `Tick ${tensor.name} for a subset download`,
+      onchange: (event: Event) => {
+        if ((event.target as HTMLInputElement).checked) this.checked.set(key, { cid: tensor.cid, name: tensor.name });
+        else this.checked.delete(key);
+        this.onCheck([...this.checked.values()]);
+      },
+    }) as HTMLInputElement;
+    check.checked = this.checked.has(key);
     return h(
       'li',
-      {},
+      { class: 'tensor-row' },
+      check,
       h(
         'button',
         {
