@@ -85,7 +85,7 @@ export async function memoryBench(ctx: BenchContext): Promise<Row[]> {
  * A store holding a sparse raw object of `size` bytes, made through the object store's own commit (TensorStore.add would
  * write 4 GiB of zeros to disk first); opening the store indexes it from its meta, as after a lost index.
  */
-async function sparseStore(root: string, size: number): Promise<{ cid: string; objectsDir: string }> {
+export async function sparseStore(root: string, size: number, raw: { dtype: 'U8' | 'F32'; name: string } = { dtype: 'U8', name: 'sparse' }): Promise<{ cid: string; objectsDir: string }> {
   const { ObjectStore } = await import('../src/store/object-store.ts');
   const { createCidHasher } = await import('../src/store/cid.ts');
   const { TensorStore } = await import('../src/store/tensor-store.ts');
@@ -99,7 +99,7 @@ async function sparseStore(root: string, size: number): Promise<{ cid: string; o
   const zeros = Buffer.alloc(16 * MiB);
   for (let done = 0; done < size; done += zeros.length) hasher.update(zeros);
   const cid = hasher.digest();
-  objects.commit({ path, cid, size }, { sourceName: 'sparse.bin', addedAt: Date.now(), raw: { dtype: 'U8', shape: [size], name: 'sparse' } });
+  objects.commit({ path, cid, size }, { sourceName: 'sparse.bin', addedAt: Date.now(), raw: { dtype: raw.dtype, shape: [raw.dtype === 'F32' ? size / 4 : size], name: raw.name } });
   const store = TensorStore.open(root);
   try {
     if (!store.getFile(cid)) throw new Error('the store did not index the sparse object');
@@ -109,14 +109,14 @@ async function sparseStore(root: string, size: number): Promise<{ cid: string; o
   return { cid, objectsDir: objects.objectsDir };
 }
 
-function rssAnon(pid: number): number {
+export function rssAnon(pid: number): number {
   const match = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`no RssAnon in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
 }
 
 /** Warm-up (the first request loads code paths and allocates what any request needs), then RssAnon at rest. */
-async function settledLevel(server: RunningServer, path: string): Promise<number> {
+export async function settledLevel(server: RunningServer, path: string): Promise<number> {
   const warm = await probe(`${server.url}${path}`, { headers: { Range: 'bytes=0-1048575' } });
   if (warm.status !== 206) throw new Error(`${server.name} answered ${warm.status} to a Range request`);
   await sleep(300);

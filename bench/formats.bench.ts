@@ -1,0 +1,184 @@
+// Formats other tools read (issue 19), each side by side with the raw tensor download of the same bytes from the
+// same server: anonymous memory while serving 1 GiB as Arrow and as Zarr chunks, the Arrow download speed, and
+// zarr-python reading a 256 MiB tensor over HTTP against Python reading the same bytes from /v1/tensor.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { guarded, type BenchContext, type RowHeader } from './lib/context.ts';
+import { download, probe, runBounded } from './lib/load.ts';
+import { findTool } from './lib/machine.ts';
+import { REPO_ROOT, startIpfrs, type RunningServer } from './lib/servers.ts';
+import { alternate, GiB, MiB, sleep } from './lib/stats.ts';
+import { makeRow, type Row } from './lib/table.ts';
+import { rssAnon, sparseStore } from './memory.bench.ts';
+
+const ARROW_MEMORY: RowHeader = {
+  group: 'formats',
+  name: 'RssAnon growth serving a 1 GiB tensor as Arrow (one GET)',
+  unit: 'MiB',
+  baseline: 'the raw tensor download',
+  target: { on: 'value', op: '<', limit: 64 },
+};
+const ZARR_MEMORY: RowHeader = {
+  group: 'formats',
+  name: 'RssAnon growth serving a 1 GiB tensor as Zarr chunks (every chunk once)',
+  unit: 'MiB',
+  baseline: 'the raw tensor download',
+  target: { on: 'value', op: '<', limit: 64 },
+};
+const ARROW_SPEED: RowHeader = {
+  group: 'formats',
+  name: '256 MiB tensor as Arrow (curl)',
+  unit: 'GB/s',
+  baseline: 'raw tensor download',
+  target: { on: 'ratio', op: '>=', limit: 0.9 },
+};
+const ZARR_SPEED: RowHeader = {
+  group: 'formats',
+  name: 'zarr-python (fsspec HTTP store) reads a 256 MiB tensor',
+  unit: 'GB/s',
+  baseline: 'Python http.client, /v1/tensor',
+  target: { on: 'ratio', op: '>=', limit: 0.8 },
+};
+
+const ZARR_HTTP_SPEED: RowHeader = {
+  group: 'formats',
+  name: 'zarr-python (http.client store, 4 threads) reads a 256 MiB tensor',
+  unit: 'GB/s',
+  baseline: 'Python http.client, /v1/tensor',
+  target: { on: 'ratio', op: '>=', limit: 0.8 },
+};
+
+const PYTHON = '/usr/bin/python3';
+
+export async function formatsBench(ctx: BenchContext): Promise<Row[]> {
+  const curl = findTool('curl');
+  const rows: Row[] = [];
+  rows.push(...(await guarded(ctx, [ARROW_MEMORY, ZARR_MEMORY], () => memoryRows(ctx, curl))));
+  rows.push(...(await guarded(ctx, [ARROW_SPEED, ZARR_SPEED, ZARR_HTTP_SPEED], () => speedRows(ctx, curl))));
+  return rows;
+}
+
+async function memoryRows(ctx: BenchContext, curl: string | null): Promise<Row[]> {
+  const size = GiB;
+  const storeDir = join(ctx.tmpDir, 'formats-memory-store');
+  try {
+    const { cid } = await sparseStore(storeDir, size, { dtype: 'F32', name: 'w' });
+    const server = await startIpfrs(storeDir, ctx.tmpDir, 'ipfrs-formats-memory', ctx.profileDir);
+    try {
+      const tensor = `${server.url}/v1/tensor/${cid}/w`;
+      const zarray = (await probe(`${server.url}/zarr/${cid}/w/.zarray`)).body;
+      const chunks = (JSON.parse(zarray.toString()) as { chunks: number[] }).chunks[0]!;
+      const keys = Array.from({ length: Math.ceil(size / 4 / chunks) }, (_, i) => `${server.url}/zarr/${cid}/w/${i}`);
+      ctx.log(`  1 GiB F32 tensor: Arrow GET, ${keys.length} Zarr chunks of ${(chunks * 4) / MiB} MiB, raw GET; 3 rounds on one server`);
+      // Warm-up: each path once, in small pieces, so code and buffers every request needs are allocated.
+      await probe(`${tensor}?format=arrow`, { headers: { Range: 'bytes=0-1048575' } });
+      await probe(keys[0]!);
+      await probe(tensor, { headers: { Range: 'bytes=0-1048575' } });
+      await sleep(300);
+      const before = rssAnon(server.pid);
+      const growth = (load: () => Promise<void>) => async () => (await peakWhile(server, load)) - before;
+      const samples = await alternate(
+        {
+          arrow: growth(async () => void check(await download(`${tensor}?format=arrow`, 180_000, curl), size, 'arrow')),
+          zarr: growth(() => fetchAll(keys, 2, chunks * 4)),
+          raw: growth(async () => void check(await download(tensor, 180_000, curl), size, 'raw')),
+        },
+        3,
+      );
+      const mib = (values: number[]) => values.map((v) => v / MiB);
+      return [
+        makeRow({ ...ARROW_MEMORY, better: 'lower', values: mib(samples.arrow), baselineValues: mib(samples.raw), ratioFloor: 1 }),
+        makeRow({ ...ZARR_MEMORY, better: 'lower', values: mib(samples.zarr), baselineValues: mib(samples.raw), ratioFloor: 1 }),
+      ];
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+}
+
+async function speedRows(ctx: BenchContext, curl: string | null): Promise<Row[]> {
+  const size = 256 * MiB;
+  const storeDir = join(ctx.tmpDir, 'formats-speed-store');
+  try {
+    const { cid } = await sparseStore(storeDir, size, { dtype: 'F32', name: 'w' });
+    const server = await startIpfrs(storeDir, ctx.tmpDir, 'ipfrs-formats-speed', ctx.profileDir);
+    try {
+      const tensor = `${server.url}/v1/tensor/${cid}/w`;
+      const arrowLength = Number((await fetch(`${tensor}?format=arrow`, { method: 'HEAD' })).headers.get('content-length'));
+      const speed = (bytes: number, seconds: number) => bytes / seconds / 1e9;
+      const rounds = ctx.quick ? 3 : 5;
+      ctx.log(`  256 MiB F32 tensor: Arrow vs raw by curl, zarr-python vs http.client; ${rounds} rounds`);
+      await download(`${tensor}?format=arrow`, 60_000, curl);
+      await download(tensor, 60_000, curl);
+      const timed = async (url: string, length: number) => {
+        const t0 = performance.now();
+        check(await download(url, 60_000, curl), length, url);
+        return speed(length, (performance.now() - t0) / 1000);
+      };
+      const http = await alternate({ arrow: () => timed(`${tensor}?format=arrow`, arrowLength), raw: () => timed(tensor, size) }, rounds);
+      const python = async (args: string[]) => {
+        const { stdout, stderr, code } = await runBounded(PYTHON, [join(REPO_ROOT, 'bench', 'formats_read.py'), ...args], 120_000);
+        if (code !== 0) throw new Error(`formats_read.py ${args[0]} failed: ${stderr.slice(-500)}`);
+        return speed(size, Number(stdout.trim()));
+      };
+      const prefix = `${server.url}/zarr/${cid}/`;
+      const py = await alternate(
+        { zarr: () => python(['zarr', prefix, 'w']), zarrHttp: () => python(['zarr-http', prefix, 'w']), raw: () => python(['raw', tensor, String(size)]) },
+        rounds,
+      );
+      return [
+        makeRow({ ...ARROW_SPEED, better: 'higher', values: http.arrow, baselineValues: http.raw, note: `Arrow stream ${arrowLength - size} bytes longer than the raw tensor` }),
+        makeRow({ ...ZARR_SPEED, better: 'higher', values: py.zarr, baselineValues: py.raw, note: 'open and read of every chunk included; fsspec reads through aiohttp' }),
+        makeRow({ ...ZARR_HTTP_SPEED, better: 'higher', values: py.zarrHttp, baselineValues: py.raw, note: 'bench/formats_read.py HttpStore: a zarr BaseStore of plain GETs' }),
+      ];
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+}
+
+function check(result: { bytes: number; status: number }, length: number, what: string): void {
+  if (result.status !== 200 || result.bytes < length) throw new Error(`${what}: ${result.bytes} bytes with status ${result.status}`);
+}
+
+/** GETs every URL, `parallel` at a time over kept-alive connections, and throws the bytes away. */
+async function fetchAll(urls: string[], parallel: number, length: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < urls.length) {
+      const url = urls[next++]!;
+      const response = await fetch(url);
+      const reader = response.body!.getReader();
+      let bytes = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+      }
+      if (response.status !== 200 || bytes !== length) throw new Error(`${url}: ${bytes} bytes with status ${response.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+/** Peak RssAnon of the server, sampled every 20 ms while `load` runs. */
+async function peakWhile(server: RunningServer, load: () => Promise<void>): Promise<number> {
+  let peak = rssAnon(server.pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssAnon(server.pid));
+    } catch {
+      // the process went away: the load fails
+    }
+  }, 20);
+  try {
+    await load();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, rssAnon(server.pid));
+}
