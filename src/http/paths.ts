@@ -138,7 +138,7 @@ export function parseDownloadQuery(params: URLSearchParams, target: DownloadTarg
     if (tensors === null) return { ok: false, status: 400, reason: 'tensors must name at least one tensor: names joined by commas, or a JSON array of names' };
     if (tensors.length > MAX_SUBSET_TENSORS) return { ok: false, status: 400, reason: `tensors names more than ${MAX_SUBSET_TENSORS} tensors` };
   }
-  return { ok: true, query: { slice, format, tensors } };
+  return { ok: true, query: tensors ? { slice, format, tensors } : { slice, format } };
 }
 
 /** Splits a `tensors=` value: names joined by commas, or a JSON array of names (for names that hold commas). */
