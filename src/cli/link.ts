@@ -7,24 +7,37 @@ import { loadOrCreateKeyRing } from '../store/secrets.ts';
 import { numpyDescr } from '../tensor/dtype.ts';
 import { npyHeader } from '../tensor/npy.ts';
 import { planSlice } from '../tensor/slice.ts';
+import { formattedPayload, subsetPayload } from '../store/format-payload.ts';
+import { parseTensorList, type DownloadFormat } from '../http/paths.ts';
 import { openStore, parse, println, requireOne, storeOption, type Command } from './common.ts';
+
+function unread(): never {
+  throw new Error('ipfrs link reads no tensor bytes');
+}
 
 export const link: Command = {
   summary: 'print a signed download URL for a file, a tensor or a slice',
-  usage: 'ipfrs link CID [--tensor NAME] [--slice SPEC] [--format raw|npy] [--expires 15m] [--base http://127.0.0.1:8080] [--json]',
+  usage: 'ipfrs link CID [--tensor NAME] [--slice SPEC] [--format raw|npy|arrow|safetensors] | [--tensors A,B] | [--zarr] [--expires 15m] [--base http://127.0.0.1:8080] [--json]',
   async run(args, io) {
     const { values, positionals } = parse(args, {
       ...storeOption,
       tensor: { type: 'string' },
       slice: { type: 'string' },
       format: { type: 'string' },
+      tensors: { type: 'string' },
+      zarr: { type: 'boolean' },
       expires: { type: 'string' },
       base: { type: 'string' },
       json: { type: 'boolean' },
     });
     const cid = requireOne(positionals, 'CID');
     const format = values.format;
-    if (format !== undefined && format !== 'raw' && format !== 'npy') throw new UsageError(`unknown format ${format}: use raw or npy`);
+    if (format !== undefined && !['raw', 'npy', 'arrow', 'safetensors'].includes(format)) throw new UsageError(`unknown format ${format}: use raw, npy, arrow or safetensors`);
+    const subset = values.tensors === undefined ? null : parseTensorList(values.tensors);
+    if (values.tensors !== undefined && subset === null) throw new UsageError('--tensors takes tensor names joined by commas (or a JSON array of names)');
+    if ((subset || values.zarr) && (values.tensor !== undefined || values.slice !== undefined || format !== undefined || (subset && values.zarr))) {
+      throw new UsageError('--tensors and --zarr link to the file; they do not combine with --tensor, --slice, --format or each other');
+    }
     const expiresIn = parseDuration(values.expires ?? '15m');
     if (expiresIn < 1 || expiresIn > MAX_EXPIRES_IN) throw new UsageError(`--expires must be between 1s and 7d, not ${values.expires}`);
     const base = values.base ?? 'http://127.0.0.1:8080';
@@ -44,8 +57,16 @@ export const link: Command = {
       const links = signedLinks(keyRingFromJSON(loadOrCreateKeyRing(store.root).ring));
       const wantsTensor = values.tensor !== undefined || values.slice !== undefined || format !== undefined;
       let signed;
-      let byteLength: number;
-      if (!wantsTensor) {
+      let byteLength: number | null;
+      // Lengths only: nothing is read (format-payload.ts plans from the index records).
+      const planOnly = { plan: planSlice, sliceBytes: unread, range: unread };
+      if (subset) {
+        byteLength = subsetPayload(planOnly, file, (name) => store.getTensor(cid, name), subset).byteLength;
+        signed = links.subset(cid, subset, { expiresIn });
+      } else if (values.zarr) {
+        signed = links.zarr(cid, { expiresIn });
+        byteLength = null;
+      } else if (!wantsTensor) {
         signed = links.blob(cid, { expiresIn });
         byteLength = file.size;
       } else {
@@ -56,12 +77,13 @@ export const link: Command = {
         const whole = spec === '' || spec === '...' || spec === ':';
         const plan = whole ? null : planSlice(tensor, spec);
         byteLength = plan ? plan.byteLength : tensor.byteLength;
+        if (format === 'arrow' || format === 'safetensors') byteLength = formattedPayload(planOnly, tensor, { slice: values.slice, format }).byteLength;
         if (format === 'npy') {
           const descr = numpyDescr(tensor.dtype, tensor.littleEndian);
           if (!descr) throw new StoreError('INVALID_ARGUMENT', `NumPy has no ${tensor.dtype} dtype: use --format raw`);
           byteLength += npyHeader(descr, plan ? plan.shape : tensor.shape, plan ? false : tensor.fortranOrder).byteLength;
         }
-        signed = links.tensor(cid, tensor.name, { slice: spec === '' ? null : values.slice, format: format as 'raw' | 'npy' | undefined, expiresIn });
+        signed = links.tensor(cid, tensor.name, { slice: spec === '' ? null : values.slice, format: format as DownloadFormat | undefined, expiresIn });
       }
       // Appended, not resolved: a base with a path prefix (a proxy that strips it) keeps its prefix.
       const url = `${origin.href.replace(/\/$/, '')}${signed.url}`;
