@@ -179,8 +179,8 @@ test('query: slice and format for tensors; signature parameters allowed; the res
     assert.is(a.ok, false, s);
     return a.ok ? '' : a.reason;
   };
-  assert.match(refused('format=NPY'), /raw or npy/);
-  assert.match(refused('format='), /raw or npy/);
+  assert.match(refused('format=NPY'), /raw, npy, arrow or safetensors/);
+  assert.match(refused('format='), /raw, npy, arrow or safetensors/);
   assert.match(refused('formt=npy'), /unknown query parameter "formt"/);
   assert.match(refused('slice=1&slice=2'), /more than once/);
   assert.match(refused(`slice=${'1'.repeat(MAX_SLICE_LENGTH + 1)}`), /longer than/);

@@ -3,17 +3,15 @@
 // files with every dtype, 0-d and empty tensors, a column-major and a big-endian .npy.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadPath } from '../../src/http/paths.ts';
 import type { FileRecord } from '../../src/store/types.ts';
 import { once, startRoute, type RouteServer } from '../helpers/download-server.ts';
 import { makeFormatFiles, type FormatFiles } from '../helpers/format-files.ts';
-import { fixtureFiles, REPO } from '../helpers/paths.ts';
+import { fixtureFiles } from '../helpers/paths.ts';
+import { checkFormats } from '../helpers/python.ts';
 
-const PYTHON = '/usr/bin/python3';
-const CHECK = join(REPO, 'tests', 'helpers', 'formats_check.py');
 
 let files: FormatFiles;
 let server: RouteServer;
@@ -30,19 +28,6 @@ test.after(async () => {
   await server.close();
   files.close();
 });
-
-function check(job: unknown): Promise<Array<{ ok: boolean; detail: string }>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [CHECK], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`formats_check.py exited ${code}: ${err.slice(-2000)}`))));
-    child.stdin.end(JSON.stringify(job));
-  });
-}
 
 let saved = 0;
 async function save(path: string, params: Record<string, string>): Promise<string> {
@@ -71,7 +56,7 @@ test('format=safetensors of every tensor, whole and sliced with negative steps, 
       }
     }
   }
-  const results = await check({ mode: 'safetensors', cases });
+  const results = await checkFormats({ mode: 'safetensors', cases });
   assert.ok(results.length > 60, `${results.length} cases`);
   const failed = results.filter((r) => !r.ok);
   assert.equal(failed, [], failed.map((r) => r.detail).join('\n'));
@@ -88,7 +73,7 @@ test('subsets: the named tensors in order, __metadata__ kept, the data equal to 
       cases.push({ output, metadata, expect: subset.map((name) => ({ name, source: { path: source.path, name } })) });
     }
   }
-  const results = await check({ mode: 'safetensors', cases });
+  const results = await checkFormats({ mode: 'safetensors', cases });
   assert.ok(results.length >= sources.length, `${results.length} cases`);
   const failed = results.filter((r) => !r.ok);
   assert.equal(failed, [], failed.map((r) => r.detail).join('\n'));

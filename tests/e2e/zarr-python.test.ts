@@ -3,16 +3,12 @@
 // column-major and a big-endian .npy, all equal to numpy's own indexing of the source files.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { signZarrPrefix } from '../../src/http/zarr.ts';
 import { DTYPES } from '../../src/tensor/dtype.ts';
 import { startRoute, type RouteServer } from '../helpers/download-server.ts';
 import { makeFormatFiles, type FormatFiles } from '../helpers/format-files.ts';
-import { REPO } from '../helpers/paths.ts';
+import { checkFormats } from '../helpers/python.ts';
 
-const PYTHON = '/usr/bin/python3';
-const CHECK = join(REPO, 'tests', 'helpers', 'formats_check.py');
 
 let files: FormatFiles;
 let server: RouteServer;
@@ -26,20 +22,6 @@ test.after(async () => {
   await server.close();
   files.close();
 });
-
-/** Runs the checker without blocking: the server answering its requests runs in this process. */
-function check(job: unknown): Promise<Array<{ ok: boolean; detail: string }>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [CHECK], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`formats_check.py exited ${code}: ${err.slice(-2000)}`))));
-    child.stdin.end(JSON.stringify(job));
-  });
-}
 
 function cases() {
   const all = { path: files.all.path };
@@ -55,7 +37,7 @@ function cases() {
 for (const consolidated of [false, true]) {
   test(`zarr.${consolidated ? 'open_consolidated' : 'open'} over HTTP: every dtype and shape equals numpy`, async () => {
     const prefix = signZarrPrefix(files.all.record.cid, { ring: server.ring, expiresIn: 600 });
-    const results = await check({ mode: 'zarr', url: `${server.url}${prefix.url}`, consolidated, cases: cases() });
+    const results = await checkFormats({ mode: 'zarr', url: `${server.url}${prefix.url}`, consolidated, cases: cases() });
     assert.ok(results.length > 80, `${results.length} cases`);
     const failed = results.filter((r) => !r.ok);
     assert.equal(failed, [], failed.map((r) => r.detail).join('\n'));
@@ -69,8 +51,8 @@ test('a column-major and a big-endian .npy: order F and >i4 as stored, read righ
     return { mode: 'zarr', url: `${server.url}${prefix.url}`, cases: [{ array: name, source: { path }, specs }] };
   };
   for (const results of [
-    await check(job(files.fortran.record, files.fortran.path, ['', '::-5, 510:515', '2047, :', ':, 599', '100:120, ::-1'])),
-    await check(job(files.bigEndian.record, files.bigEndian.path, ['', '::-1, 2:5', '3'])),
+    await checkFormats(job(files.fortran.record, files.fortran.path, ['', '::-5, 510:515', '2047, :', ':, 599', '100:120, ::-1'])),
+    await checkFormats(job(files.bigEndian.record, files.bigEndian.path, ['', '::-1, 2:5', '3'])),
   ]) {
     const failed = results.filter((r) => !r.ok);
     assert.ok(results.length > 0);

@@ -1,5 +1,5 @@
 // Runs the python3 + numpy reference helpers in tests/helpers.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './paths.ts';
 
@@ -43,4 +43,21 @@ export interface NumpyCase {
 export function checkWithNumpy(cases: NumpyCase[]): Array<{ ok: boolean; detail: string }> {
   const out = execFileSync(PYTHON, [join(HELPERS, 'numpy_reference.py')], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 64 << 20 });
   return JSON.parse(out);
+}
+
+/**
+ * Runs tests/helpers/formats_check.py (zarr-python, a numpy safetensors reader) with Debian's python3, where
+ * .ci/run installs python3-zarr, without blocking: the server its requests go to may run in this process.
+ */
+export function checkFormats(job: unknown): Promise<Array<{ ok: boolean; detail: string }>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', [join(HELPERS, 'formats_check.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`formats_check.py exited ${code}: ${err.slice(-2000)}`))));
+    child.stdin.end(JSON.stringify(job));
+  });
 }
