@@ -6,7 +6,7 @@ import type { CacheEvents, CachePort } from '../graphql/context.ts';
 import type { AuthPort } from './auth.ts';
 import { InvalidSliceError, notACidMessage } from '../graphql/errors.ts';
 import { bodyViews } from '../http/body.ts';
-import { isStoreCid, MAX_SLICE_LENGTH } from '../http/paths.ts';
+import { isStoreCid, MAX_SLICE_LENGTH, type DownloadFormat } from '../http/paths.ts';
 import { resolveTensor, type Lookups } from '../http/representations.ts';
 import type { TensorReader } from '../store/tensor-reader.ts';
 import type { TensorStore } from '../store/tensor-store.ts';
@@ -44,6 +44,7 @@ export interface TensorServiceDeps {
 }
 
 const MAX_NAME_LENGTH = 1024;
+const SLICE_FORMATS: Record<string, DownloadFormat> = { SLICE_FORMAT_RAW: 'raw', SLICE_FORMAT_NPY: 'npy', SLICE_FORMAT_ARROW: 'arrow', SLICE_FORMAT_SAFETENSORS: 'safetensors' };
 const FILE_FORMATS: Record<FileRecord['format'], FileFormat> = { safetensors: 'FILE_FORMAT_SAFETENSORS', npy: 'FILE_FORMAT_NPY', raw: 'FILE_FORMAT_RAW' };
 
 export function tensorServiceHandlers(deps: TensorServiceDeps): TensorServiceHandlers {
@@ -93,7 +94,7 @@ export function tensorServiceHandlers(deps: TensorServiceDeps): TensorServiceHan
         file: (object) => store.getFile(object),
         tensor: (object, name) => (tensor = store.getTensor(object, name || null)),
       };
-      const format = request.format === 'SLICE_FORMAT_NPY' ? 'npy' : 'raw';
+      const format = SLICE_FORMATS[request.format] ?? 'raw';
       const { resolved, file } = resolveTensor({ kind: 'tensor', cid, name: request.name }, { slice: spec.trim() === '' ? null : spec, format }, { reader }, lookups);
       const { rep } = resolved;
       const offset = request.offset;
@@ -108,8 +109,9 @@ export function tensorServiceHandlers(deps: TensorServiceDeps): TensorServiceHan
           byte_length: rep.length,
           format: request.format,
           offset,
-          little_endian: tensor!.littleEndian,
-          fortran_order: whole && tensor!.fortranOrder,
+          // Arrow and safetensors answers are little-endian and in C order, whatever the stored bytes are.
+          little_endian: tensor!.littleEndian || format === 'arrow' || format === 'safetensors',
+          fortran_order: whole && tensor!.fortranOrder && (format === 'raw' || format === 'npy'),
         },
       });
       return writeChunks(call, bodyViews(lookups, pieces, offset, rep.length, file), chunkSize, (data) => encodeBytesMessage(2, data));

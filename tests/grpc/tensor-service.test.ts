@@ -11,6 +11,8 @@ import { mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } fro
 import { basename, join } from 'node:path';
 import { cidOfBytes } from '../../src/store/cid.ts';
 import { tensorPayload } from '../../src/store/tensor-payload.ts';
+import { formattedPayload, partBuffers } from '../../src/store/format-payload.ts';
+import { tableFromIPC } from 'apache-arrow';
 import { planSlice } from '../../src/tensor/slice.ts';
 import type { AddFileRequest } from '../../src/grpc/generated/ipfrs/v1/AddFileRequest.ts';
 import type { ReadSliceRequest } from '../../src/grpc/generated/ipfrs/v1/ReadSliceRequest.ts';
@@ -149,6 +151,26 @@ test('ReadSlice chunks: at most 1 MiB by default, chunk_size when asked; a strid
   assert.ok(strided.chunks.every((n) => n <= MiB));
   assert.ok(strided.data.equals(Buffer.concat(tensorPayload(fx.reader, fx.store.getTensor(bigCid, 'big')!, { slice: '::-1, ::3' }).parts)));
   assert.equal(strided.header.shape, [768, 342]);
+});
+
+test('ReadSlice ARROW and SAFETENSORS: the bytes of the route\'s formatted answer (format-payload.ts), resumable', async () => {
+  const tensor = fx.store.getTensor(bigCid, 'big')!;
+  for (const [format, name] of [['SLICE_FORMAT_ARROW', 'arrow'], ['SLICE_FORMAT_SAFETENSORS', 'safetensors']] as const) {
+    for (const spec of ['', '::-5, 3:9']) {
+      const expected = Buffer.concat(partBuffers(fx.reader, bigCid, formattedPayload(fx.reader, tensor, { slice: spec, format: name }).parts()));
+      const { header, data } = joined(await readSlice({ cid: bigCid, name: 'big', spec, format }));
+      assert.ok(data.equals(expected), `${name} [${spec}]`);
+      assert.is(Number(header.byte_length), expected.byteLength);
+      assert.is(header.format, format);
+      assert.is(header.little_endian, true);
+      const rest = joined(await readSlice({ cid: bigCid, name: 'big', spec, format, offset: 1000 })).data;
+      assert.ok(rest.equals(expected.subarray(1000)));
+    }
+  }
+  const arrow = joined(await readSlice({ cid: bigCid, name: 'big', spec: '-1, ::-256', format: 'SLICE_FORMAT_ARROW' })).data;
+  const values = [...(tableFromIPC(arrow).getChild('data')!.toArray() as Float32Array)];
+  const row = new Float32Array(fx.reader.tensorBytes(tensor).buffer.slice(fx.reader.tensorBytes(tensor).byteOffset + 767 * 4096, fx.reader.tensorBytes(tensor).byteOffset + 768 * 4096));
+  assert.equal(values, [1023, 767, 511, 255].map((j) => row[j]!));
 });
 
 test('ReadSlice offset resumes: the rest of the answer from any byte, header first with the same length', async () => {

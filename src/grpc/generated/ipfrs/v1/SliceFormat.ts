@@ -12,6 +12,15 @@ export const SliceFormat = {
    * A NumPy .npy file (header + data) that numpy.load reads.
    */
   SLICE_FORMAT_NPY: 'SLICE_FORMAT_NPY',
+  /**
+   * An Arrow IPC stream: one non-null column `data` of the elements in C order; the schema metadata holds `shape`
+   * (JSON) and `dtype`. BF16 and F8 travel as uint16 and uint8.
+   */
+  SLICE_FORMAT_ARROW: 'SLICE_FORMAT_ARROW',
+  /**
+   * A standalone .safetensors file holding the one tensor or slice (C order, little-endian).
+   */
+  SLICE_FORMAT_SAFETENSORS: 'SLICE_FORMAT_SAFETENSORS',
 } as const;
 
 /**
@@ -28,6 +37,17 @@ export type SliceFormat =
    */
   | 'SLICE_FORMAT_NPY'
   | 1
+  /**
+   * An Arrow IPC stream: one non-null column `data` of the elements in C order; the schema metadata holds `shape`
+   * (JSON) and `dtype`. BF16 and F8 travel as uint16 and uint8.
+   */
+  | 'SLICE_FORMAT_ARROW'
+  | 2
+  /**
+   * A standalone .safetensors file holding the one tensor or slice (C order, little-endian).
+   */
+  | 'SLICE_FORMAT_SAFETENSORS'
+  | 3
 
 /**
  * The bytes ReadSlice sends.
