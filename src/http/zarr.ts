@@ -10,6 +10,7 @@
 // Keys: `.zgroup`, `.zattrs` (the file's `__metadata__`), `.zmetadata` (all of it consolidated, so a client that
 // opens with zarr.open_consolidated makes one request), `<name>/.zarray`, `<name>/.zattrs`, `<name>/<i.j.k>`.
 // The bare prefix answers a JSON list of the arrays (for people with curl).
+import { createHash } from 'node:crypto';
 import { signPath, type KeyRing } from './sign.ts';
 import { isStoreCid } from './paths.ts';
 import { chunkRegion, parseChunkKey, zarrArrayMeta, zarrGeometry, type ZarrGeometry } from '../tensor/zarr.ts';
@@ -89,7 +90,9 @@ export function resolveZarr(path: ZarrPath, lookups: ZarrLookups): Resolved {
   const file = lookups.file(path.cid);
   if (!file) throw new Refusal(404, 'NOT_FOUND', `no file with CID ${path.cid}`);
   const tensors = lookups.tensorsOf(path.cid);
-  const etag = `"${path.cid}/zarr/${encodeURIComponent(path.key).slice(0, 160)}"`;
+  // Readable when short; a digest otherwise (a cut-off key could name two keys).
+  const readable = encodeURIComponent(path.key);
+  const etag = `"${path.cid}/zarr/${readable.length <= 160 ? readable : `~${createHash('sha256').update(path.key).digest('base64url')}`}"`;
   const json = (value: unknown): Resolved => {
     const body = Buffer.from(`${JSON.stringify(value)}\n`);
     return resolvedOf({ etag, length: body.byteLength, contentType: JSON_TYPE, cache: { kind: 'public' } }, path.cid, [body]);
