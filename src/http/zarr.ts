@@ -47,6 +47,7 @@ export function parseZarrPath(pathname: string): ZarrPath {
     rest = signed[4]!;
   } else {
     rest = pathname.slice(ZARR_PREFIX.length);
+    if (rest.startsWith('s/')) throw new Refusal(403, 'FORBIDDEN', 'malformed: a signed Zarr prefix is /zarr/s/<exp>/<kid>/<sig>/<cid>/ (sig: 43 base64url characters)', {}, 'malformed');
   }
   const slash = rest.indexOf('/');
   const cid = slash < 0 ? rest : rest.slice(0, slash);

@@ -176,6 +176,7 @@ test('refusals: unknown format, misplaced or empty tensors, missing tensors and 
     [`${prefix}nope/.zarray`, 404, /no key/],
     [`${prefix}big/.zarray?x=1`, 400, /no query parameters/],
     [`/zarr/not-a-cid/.zgroup`, 400, /CID of this store/],
+    [`/zarr/s/123/kid/short/${cid}/.zgroup`, 403, /malformed/],
   ];
   for (const [url, status, message] of cases) {
     const response = await fetch(`${server.url}${url}`);
