@@ -1,5 +1,5 @@
 // Fuzz end to end, through the real store and the mmap reader (tests/tensor-*.test.ts fuzz the header parsers
-// alone): mutated real files from ../shared/fixtures are added with TensorStore.add, and every file the store
+// alone): mutated real files from tests/fixtures are added with TensorStore.add, and every file the store
 // accepts is then read back through TensorReader over a real MmapCache, whole tensors and random slices. Only a
 // StoreError may escape the add; nothing that was accepted may fail to read, or read a byte past the end of its
 // file (the mapping is exactly the file, so that would be MmapError INVALID_RANGE, or SIGBUS).

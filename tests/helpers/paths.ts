@@ -1,13 +1,12 @@
-// Where tests find the repository, the shared fixtures and scratch space.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// Where tests find the repository, the fixtures and scratch space.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** tests/fixtures when the repository has it, else ../shared/fixtures beside the clone (CI lays shared/ there);
- * IPFRS_FIXTURES overrides. */
-export const FIXTURES = process.env.IPFRS_FIXTURES ?? (existsSync(join(REPO, 'tests', 'fixtures')) ? join(REPO, 'tests', 'fixtures') : resolve(REPO, '..', 'shared', 'fixtures'));
+/** tests/fixtures: real files by other tools, kept in the repository (see its README.md); IPFRS_FIXTURES overrides. */
+export const FIXTURES = process.env.IPFRS_FIXTURES ?? resolve(REPO, 'tests', 'fixtures');
 export const ABUSE_FIXTURE = join(FIXTURES, 'syoyo-safetensors-cpp', 'safetensors_abuse_attempt_1.safetensors');
 
 /** Every real tensor file in the fixtures (the abuse file excluded), as absolute paths. */
