@@ -2,7 +2,7 @@
 // slices (raw and .npy) through signed links from a live `ipfrs serve`, and check every byte against the source,
 // while a churn loop calls clearCache / evictFromCache every 50 ms (GraphQL, admin token) and adds and deletes
 // files (multipart upload; one of them deleted while a slow client is still downloading it). Then SIGTERM with
-// downloads in flight: they must finish and the process exit 0. tests/stress.test.ts runs a ~10 s form of it.
+// downloads in flight: they must finish and the process exit 0. tests/e2e/stress.test.ts runs a ~10 s form of it.
 //
 // RSS method: the server is a child started with --expose-gc (a SIGUSR2 handler runs gc(); see
 // tests/helpers/gc-on-signal.mjs). The baseline is taken after a warm-up with the same load (so JIT code, heap
