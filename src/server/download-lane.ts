@@ -20,7 +20,7 @@ import type { DownloadRequest } from '../http/request.ts';
 import { parseRequestHead } from '../http/request-head.ts';
 import { headerLines, responseHead } from '../http/response-head.ts';
 import { LaneResponse, type LaneObserver } from './lane-response.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../telemetry/logger.ts';
 
 export type { LaneObserver } from './lane-response.ts';
 

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { keyRingFromJSON, verifyRequest } from '../../src/http/sign.ts';
 import { MmapCache } from '../../src/mmap/index.ts';
-import { silentLogger } from '../../src/server/logger.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { loadOrCreateKeyRing } from '../../src/store/secrets.ts';
 import { tensorPayload } from '../../src/store/tensor-payload.ts';

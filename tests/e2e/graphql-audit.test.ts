@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { auditServer } from 'graphql-http';
 import { CSRF_HEADER } from '../../src/graphql/yoga.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { silentLogger } from '../../src/server/logger.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { tempDir } from '../helpers/paths.ts';
 
 const dir = tempDir();

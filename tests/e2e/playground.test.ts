@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createPlaygroundHandler, SCRIPT_PATH, STYLE_PATH } from '../../src/server/playground.ts';
-import type { Logger } from '../../src/server/logger.ts';
+import type { Logger } from '../../src/telemetry/logger.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import { formatBytes, formatExpiry, formatShape, formatValue, niceTicks, plural } from '../../playground/src/format.ts';
 import { defaultSpec, downloadName } from '../../playground/src/spec.ts';

@@ -8,7 +8,7 @@ import { chmodSync, closeSync, ftruncateSync, mkdirSync, openSync, readFileSync,
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { silentLogger } from '../../src/server/logger.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { cidFromSha256 } from '../../src/store/cid.ts';
 import { REPO, tempDir } from '../helpers/paths.ts';

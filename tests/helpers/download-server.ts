@@ -8,8 +8,8 @@ import { createDownloadRoute, type DownloadOptions } from '../../src/http/downlo
 import { attachDownloadLane } from '../../src/server/download-lane.ts';
 import { newKeyRing, signPath, type KeyRing } from '../../src/http/sign.ts';
 import { MmapCache } from '../../src/mmap/index.ts';
-import { Metrics } from '../../src/server/metrics.ts';
-import { silentLogger } from '../../src/server/logger.ts';
+import { Metrics } from '../../src/telemetry/metrics.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { TensorReader } from '../../src/store/tensor-reader.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import type { FileRecord } from '../../src/store/types.ts';

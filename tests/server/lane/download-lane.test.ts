@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createDownloadRoute } from '../../../src/http/download.ts';
 import { downloadPath } from '../../../src/http/paths.ts';
 import { newKeyRing } from '../../../src/http/sign.ts';
-import { silentLogger } from '../../../src/server/logger.ts';
+import { silentLogger } from '../../../src/telemetry/logger.ts';
 import { attachDownloadLane, type DownloadLane, type LaneObserver } from '../../../src/server/download-lane.ts';
 import { makeFixture, once, type Fixture } from '../../helpers/download-server.ts';
 import { eventually, RawConnection, sleep } from '../../helpers/raw-connection.ts';

@@ -1,4 +1,4 @@
-// Counters the server keeps, and their Prometheus text rendering. Pure.
+// Counters the server keeps, and their Prometheus text rendering. Pure, and a leaf: any layer may count.
 
 export interface CacheCounters {
   entries: number;

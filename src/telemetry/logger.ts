@@ -1,4 +1,5 @@
-// Structured logs: one JSON object per line on stderr. Secrets never pass through here.
+// Structured logs: one JSON object per line on stderr. Secrets never pass through here. A leaf (src/telemetry/
+// imports nothing of the project), so any layer may log.
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
