@@ -1,6 +1,6 @@
 // `ipfrs link`: prints a signed, expiring URL to a file, a tensor or a slice, for the server of this store.
 import { UsageError, parseDuration } from '../config.ts';
-import { signedLinks } from '../graphql/links.ts';
+import { signedLinks } from '../graphql/services/links.ts';
 import { keyRingFromJSON, MAX_EXPIRES_IN } from '../http/sign.ts';
 import { StoreError } from '../store/errors.ts';
 import { loadOrCreateKeyRing } from '../store/secrets.ts';

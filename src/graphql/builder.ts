@@ -4,12 +4,12 @@ import '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import MemoComplexityPlugin from './memo-complexity.ts';
-import SyncNodeIdPlugin from './sync-node-id.ts';
+import MemoComplexityPlugin from './plugins/memo-complexity.ts';
+import SyncNodeIdPlugin from './plugins/sync-node-id.ts';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars';
 import { isStoreCid } from '../http/paths.ts';
-import { refusal } from './auth.ts';
+import { refusal } from './services/auth.ts';
 import type { GraphQLContext } from './context.ts';
 import { ForbiddenError, InvalidArgumentError, notACidMessage } from './errors.ts';
 

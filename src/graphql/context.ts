@@ -3,7 +3,7 @@
 import type { DType } from '../tensor/dtype.ts';
 import type { SlicePlan } from '../tensor/slice.ts';
 import type { FileRecord, Page, TensorFilter, TensorRecord } from '../store/types.ts';
-import type { Scope } from './auth.ts';
+import type { Scope } from './services/auth.ts';
 import { DEFAULT_INLINE_BUDGET, type InlineBudgetLimits, type RequestInlineBudget } from './inline-budget.ts';
 
 /** The subset of TensorStore (src/store) the API uses. Throws StoreError for expected failures. */
@@ -73,14 +73,14 @@ export interface SignedPath {
   expiresAt: number;
 }
 
-/** Signs download links for the route in src/http (see links.ts for the implementation over a key ring). */
+/** Signs download links for the route in src/http (see services/links.ts for the implementation over a key ring). */
 export interface LinksPort {
   blob(cid: string, options: { expiresIn?: number }): SignedPath;
   tensor(cid: string, name: string, options: { slice?: string | null; format?: 'raw' | 'npy'; expiresIn?: number }): SignedPath;
 }
 
 export interface AuthPort {
-  /** The scopes a bearer token grants, or null for an unknown token. Must compare in constant time (auth.ts). */
+  /** The scopes a bearer token grants, or null for an unknown token. Must compare in constant time (services/auth.ts). */
   scopesForToken(token: string): readonly Scope[] | null;
 }
 

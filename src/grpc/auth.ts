@@ -2,7 +2,7 @@
 // authenticate() as GraphQL (src/graphql/auth.ts), with GraphQL's messages. The one place gRPC meets the access
 // model: when src/auth/ replaces it, only this file changes.
 import { status, type Metadata } from '@grpc/grpc-js';
-import { authenticate, refusal, type Scope } from '../graphql/auth.ts';
+import { authenticate, refusal, type Scope } from '../graphql/services/auth.ts';
 import type { AuthPort } from '../graphql/context.ts';
 import { GrpcError } from './status.ts';
 

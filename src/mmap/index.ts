@@ -1,5 +1,5 @@
 // The mmap layer: memory-mapped files, their LRU cache, advice and errors. Importing this loads the native addon;
-// import types only where the addon must not load (see src/graphql/adapters.ts).
+// import types only where the addon must not load (see src/graphql/services/adapters.ts).
 export { MmapFile, type ByteRange, type ByteRanges } from './mmap-file.ts';
 export { MmapCache, type MmapCacheOptions, type MmapCacheStats, type MmapCacheEntryInfo } from './mmap-cache.ts';
 export { MmapConfig, type MmapConfigInit, type MmapConfigLike } from './config.ts';

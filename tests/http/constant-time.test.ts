@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tokenVerifier } from '../../src/graphql/auth.ts';
+import { tokenVerifier } from '../../src/graphql/services/auth.ts';
 import { newKeyRing, signPath, verifyRequest } from '../../src/http/sign.ts';
 import { REPO } from '../helpers/paths.ts';
 
@@ -141,7 +141,7 @@ test('code: no source compares a secret with ===, !==, .equals or Buffer.compare
   assert.equal(offenders, [], offenders.join('\n'));
   // And the two places that do compare secrets use timingSafeEqual.
   assert.match(readFileSync(join(REPO, 'src/http/sign.ts'), 'utf8'), /timingSafeEqual\(candidate, expected\)/);
-  assert.match(readFileSync(join(REPO, 'src/graphql/auth.ts'), 'utf8'), /timingSafeEqual\(entry\.digest, candidate\)/);
+  assert.match(readFileSync(join(REPO, 'src/graphql/services/auth.ts'), 'utf8'), /timingSafeEqual\(entry\.digest, candidate\)/);
 });
 
 test.run();

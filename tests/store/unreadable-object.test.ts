@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { MmapError } from '../../src/mmap/errors.ts';
 import { startServer } from '../../src/server.ts';
-import { silentLogger } from '../../src/server/logger.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { StoreError } from '../../src/store/errors.ts';
 import { TensorReader } from '../../src/store/tensor-reader.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';

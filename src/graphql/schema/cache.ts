@@ -2,7 +2,7 @@
 import { builder } from '../builder.ts';
 import type { CacheEntryRecord, GraphQLContext } from '../context.ts';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../errors.ts';
-import { cacheSnapshot, statsStream, type CacheSnapshot } from '../stats-stream.ts';
+import { cacheSnapshot, statsStream, type CacheSnapshot } from '../services/stats-stream.ts';
 import { guardAsync } from '../translate.ts';
 import { TensorFileRef } from './refs.ts';
 

@@ -1,9 +1,9 @@
-// The ports over the real services (src/graphql/adapters.ts), against hand-written stand-ins of MmapCache and
+// The ports over the real services (src/graphql/services/adapters.ts), against hand-written stand-ins of MmapCache and
 // TensorReader with their contract's shape.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MmapCache, MmapConfigInit, MmapFile } from '../../../src/mmap/index.ts';
-import { mmapCachePort, tensorReaderPort } from '../../../src/graphql/adapters.ts';
+import { mmapCachePort, tensorReaderPort } from '../../../src/graphql/services/adapters.ts';
 import { StoreUnavailableError } from '../../../src/graphql/errors.ts';
 import { translate } from '../../../src/graphql/translate.ts';
 import { MmapError } from '../../../src/mmap/errors.ts';

@@ -1,7 +1,7 @@
-// Bearer tokens -> scopes (src/graphql/auth.ts): parsing the header, constant-time lookup, what a refusal says.
+// Bearer tokens -> scopes (src/graphql/services/auth.ts): parsing the header, constant-time lookup, what a refusal says.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { authenticate, refusal, tokenVerifier } from '../../../src/graphql/auth.ts';
+import { authenticate, refusal, tokenVerifier } from '../../../src/graphql/services/auth.ts';
 
 const port = tokenVerifier([
   { token: 'ipfrs_admin', scopes: ['admin'] },

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CacheEvents } from '../../../src/graphql/context.ts';
-import { createCacheEvents, statsStream } from '../../../src/graphql/stats-stream.ts';
+import { createCacheEvents, statsStream } from '../../../src/graphql/services/stats-stream.ts';
 import type { FileRecord } from '../../../src/store/types.ts';
 import { ADMIN_TOKEN, bearer, FakeCache, FakeStore, fakeYoga, post, seedModel } from '../../helpers/graphql-services.ts';
 

@@ -1,10 +1,10 @@
 // graphql-js parses recursively: 10,000 nested `tensors {` overflowed its stack and answered 500 (8,000 and
-// 20,000 happened to hit the token limit first on the server's stack). src/graphql/use-max-tokens.ts bounds the
+// 20,000 happened to hit the token limit first on the server's stack). src/graphql/plugins/use-max-tokens.ts bounds the
 // nesting in one pass over the text before parsing: a syntax error, 400, for every depth.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertNesting, DEFAULT_MAX_NESTING } from '../../src/graphql/use-max-tokens.ts';
-import { fakeYoga, post } from '../helpers/graphql-services.ts';
+import { assertNesting, DEFAULT_MAX_NESTING } from '../../../src/graphql/plugins/use-max-tokens.ts';
+import { fakeYoga, post } from '../../helpers/graphql-services.ts';
 
 const { yoga } = fakeYoga();
 

@@ -1,8 +1,8 @@
 // The LinksPort over a key ring: signed paths to the download route (src/http/paths.ts, src/http/sign.ts). Pure.
-import { downloadPath } from '../http/paths.ts';
-import { signPath, type KeyRing } from '../http/sign.ts';
-import type { LinksPort, SignedPath } from './context.ts';
-import { InvalidArgumentError } from './errors.ts';
+import { downloadPath } from '../../http/paths.ts';
+import { signPath, type KeyRing } from '../../http/sign.ts';
+import type { LinksPort, SignedPath } from '../context.ts';
+import { InvalidArgumentError } from '../errors.ts';
 
 /** `ring` may be a function so that a rotated ring is picked up without rebuilding the server. */
 export function signedLinks(ring: KeyRing | (() => KeyRing)): LinksPort {

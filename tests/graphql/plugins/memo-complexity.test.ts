@@ -3,9 +3,9 @@
 // upload froze the server for 14 s). The key must be bounded and never touch a File, Blob or large value.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_KEY_LENGTH, variablesKey } from '../../src/graphql/memo-complexity.ts';
-import { CSRF_HEADER } from '../../src/graphql/yoga.ts';
-import { bearer, fakeYoga, WRITE_TOKEN } from '../helpers/graphql-services.ts';
+import { MAX_KEY_LENGTH, variablesKey } from '../../../src/graphql/plugins/memo-complexity.ts';
+import { CSRF_HEADER } from '../../../src/graphql/yoga.ts';
+import { bearer, fakeYoga, WRITE_TOKEN } from '../../helpers/graphql-services.ts';
 
 const ADD = 'mutation($file: File!, $dtype: DType, $shape: [SafeInt!], $name: String) { addTensorFile(file: $file, dtype: $dtype, shape: $shape, name: $name) { ... on TensorFile { cid size } } }';
 

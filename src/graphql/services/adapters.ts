@@ -1,9 +1,9 @@
 // Ports over the real services, for src/server.ts: the mmap cache keyed by CID, and the store's reader. Types only
 // are imported from src/mmap and src/store, so this file loads no native addon either.
-import type { MmapCache, MmapConfigInit } from '../mmap/index.ts';
-import type { TensorRecord } from '../store/types.ts';
-import type { SlicePlan } from '../tensor/slice.ts';
-import type { CacheAccess, CacheEntryRecord, CachePort, LoggerPort, ReaderPort } from './context.ts';
+import type { MmapCache, MmapConfigInit } from '../../mmap/index.ts';
+import type { TensorRecord } from '../../store/types.ts';
+import type { SlicePlan } from '../../tensor/slice.ts';
+import type { CacheAccess, CacheEntryRecord, CachePort, LoggerPort, ReaderPort } from '../context.ts';
 
 /** Where objects live: TensorStore.objectPath and its inverse (the file name of an object is its CID). */
 export interface ObjectPaths {
