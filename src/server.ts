@@ -18,7 +18,7 @@ import type { RunningGrpcServer } from './grpc/server.ts';
 import { createDownloadRoute } from './http/download.ts';
 import { keyRingFromJSON, type KeyRing } from './http/sign.ts';
 import { MmapCache, MmapFile } from './mmap/index.ts';
-import { attachDownloadLane, type LaneObserver } from './server/download-lane.ts';
+import { attachDownloadLane, type LaneObserver } from './server/lane/download-lane.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { createPlaygroundHandler } from './server/playground.ts';

@@ -1,7 +1,7 @@
 // The download route: `GET|HEAD /v1/blob/<cid>` and `/v1/tensor/<cid>/<name>[?slice=..&format=raw|npy]`.
 // Every decision is made by the pure modules (paths, sign, conditional, range, multipart, headers, refusal); this
 // file looks things up in the store and maps them (with representations.ts), making a DownloadReply (status,
-// headers, views of mapped memory). Writing it is a transport's job: `handle` here for node:http, and src/server/download-lane.ts, a
+// headers, views of mapped memory). Writing it is a transport's job: `handle` here for node:http, and src/server/lane/download-lane.ts, a
 // leaner HTTP/1.1 path for the download requests that make up most of a server's traffic; both write the views
 // to the socket with send.ts.
 //
@@ -61,7 +61,7 @@ export interface DownloadOptions {
 
 /**
  * An answer, made before anything is written: status, headers and body. Transports (node:http below, the download
- * lane in src/server/download-lane.ts) add Date and the connection headers, write the head, then `send` the body.
+ * lane in src/server/lane/download-lane.ts) add Date and the connection headers, write the head, then `send` the body.
  */
 export interface DownloadReply {
   status: number;

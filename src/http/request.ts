@@ -1,5 +1,5 @@
 // What the download route reads of a request, whichever transport parsed it (node:http, or the download lane's own
-// HTTP/1.1 parser in src/server/download-lane.ts). Pure.
+// HTTP/1.1 parser in src/server/lane/download-lane.ts). Pure.
 
 /** The request headers the route reads. */
 export interface RequestHeaders {

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createDownloadRoute, type DownloadOptions } from '../../src/http/download.ts';
-import { attachDownloadLane } from '../../src/server/download-lane.ts';
+import { attachDownloadLane } from '../../src/server/lane/download-lane.ts';
 import { newKeyRing, signPath, type KeyRing } from '../../src/http/sign.ts';
 import { MmapCache } from '../../src/mmap/index.ts';
 import { Metrics } from '../../src/telemetry/metrics.ts';

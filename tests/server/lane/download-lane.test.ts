@@ -1,4 +1,4 @@
-// The download lane (src/server/download-lane.ts) over real sockets, with a raw client that controls every byte:
+// The download lane (src/server/lane/download-lane.ts) over real sockets, with a raw client that controls every byte:
 // lane and node:http requests mixed on one connection, pipelining (with a large body in the middle), heads split
 // into single bytes, Connection: close, HEAD and OPTIONS, malformed requests answered exactly as node:http answers
 // them without the lane, half-close, disconnects mid-body, the idle and head timeouts, closeIdle(), and the observer.
@@ -11,7 +11,7 @@ import { createDownloadRoute } from '../../../src/http/download.ts';
 import { downloadPath } from '../../../src/http/paths.ts';
 import { newKeyRing } from '../../../src/http/sign.ts';
 import { silentLogger } from '../../../src/telemetry/logger.ts';
-import { attachDownloadLane, type DownloadLane, type LaneObserver } from '../../../src/server/download-lane.ts';
+import { attachDownloadLane, type DownloadLane, type LaneObserver } from '../../../src/server/lane/download-lane.ts';
 import { makeFixture, once, type Fixture } from '../../helpers/download-server.ts';
 import { eventually, RawConnection, sleep } from '../../helpers/raw-connection.ts';
 

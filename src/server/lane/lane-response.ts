@@ -3,8 +3,8 @@
 // one system call when nothing else is queued on the socket (sendDirect); 'close' comes once it is written or the
 // connection is gone.
 import type { Socket } from 'node:net';
-import type { BodySink } from '../http/send.ts';
-import { sendDirect } from '../mmap/index.ts';
+import type { BodySink } from '../../http/send.ts';
+import { sendDirect } from './socket-write.ts';
 
 export interface LaneObserver {
   /** A request was parsed and is being answered. */

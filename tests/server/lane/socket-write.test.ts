@@ -6,9 +6,10 @@ import * as assert from 'uvu/assert';
 import { ftruncateSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { MmapFile, sendDirect } from '../../src/mmap/index.ts';
-import { native } from '../../src/mmap/binding.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { MmapFile } from '../../../src/mmap/index.ts';
+import { sendDirect } from '../../../src/server/lane/socket-write.ts';
+import { native } from '../../../src/mmap/binding.ts';
+import { tempDir } from '../../helpers/paths.ts';
 
 let dir: ReturnType<typeof tempDir>;
 

@@ -15,12 +15,12 @@
 // closes its connection (Connection: close).
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { DownloadRoute } from '../http/download.ts';
-import type { DownloadRequest } from '../http/request.ts';
-import { parseRequestHead } from '../http/request-head.ts';
-import { headerLines, responseHead } from '../http/response-head.ts';
+import type { DownloadRoute } from '../../http/download.ts';
+import type { DownloadRequest } from '../../http/request.ts';
+import { parseRequestHead } from './request-head.ts';
+import { headerLines, responseHead } from './response-head.ts';
 import { LaneResponse, type LaneObserver } from './lane-response.ts';
-import type { Logger } from '../telemetry/logger.ts';
+import type { Logger } from '../../telemetry/logger.ts';
 
 export type { LaneObserver } from './lane-response.ts';
 

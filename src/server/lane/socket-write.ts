@@ -3,7 +3,7 @@
 // the mapping, as it does for socket.write of the same view.
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { native } from './binding.ts';
+import { native } from '../../mmap/binding.ts';
 
 interface StreamHandle {
   fd?: number;

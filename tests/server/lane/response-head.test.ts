@@ -1,4 +1,4 @@
-// Response heads of the download lane (src/http/response-head.ts): status lines, header lines checked as node:http
+// Response heads of the download lane (src/server/lane/response-head.ts): status lines, header lines checked as node:http
 // checks them (a CR or LF in a value would split the response), Date as IMF-fixdate made once a second, and the
 // Connection lines for keep-alive or close.
 import { test } from 'uvu';
@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { createServer, STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { headerLines, httpDate, responseHead, statusLine } from '../../src/http/response-head.ts';
+import { headerLines, httpDate, responseHead, statusLine } from '../../../src/server/lane/response-head.ts';
 
 const KEEP = { keepAlive: true, keepAliveSeconds: 5 };
 const CLOSE = { keepAlive: false, keepAliveSeconds: 5 };

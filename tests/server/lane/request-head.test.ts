@@ -1,4 +1,4 @@
-// parseRequestHead (src/http/request-head.ts): the download lane's own HTTP/1.1 head parser. Its rule is to be
+// parseRequestHead (src/server/lane/request-head.ts): the download lane's own HTTP/1.1 head parser. Its rule is to be
 // stricter than node:http, never looser: whatever it accepts, node:http must accept too and read the same method,
 // url and header values. Tables of each handoff reason, incomplete heads and pipelining; then properties: parser
 // invariants in process, and a differential against a real node:http server fed the very same bytes.
@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { MAX_HEAD_BYTES, parseRequestHead, type HeadParse } from '../../src/http/request-head.ts';
-import type { RequestHeaders } from '../../src/http/request.ts';
+import { MAX_HEAD_BYTES, parseRequestHead, type HeadParse } from '../../../src/server/lane/request-head.ts';
+import type { RequestHeaders } from '../../../src/http/request.ts';
 
 /** A head: the request line, the header lines, CRLF after each and the blank line. */
 const head = (requestLine: string, ...lines: string[]) => `${requestLine}\r\n${lines.map((line) => `${line}\r\n`).join('')}\r\n`;

@@ -1,4 +1,4 @@
-// Response heads for the download lane (src/server/download-lane.ts), written the way node:http writes them: the
+// Response heads for the download lane (src/server/lane/download-lane.ts), written the way node:http writes them: the
 // status line, the route's headers, Date, then Connection (and Keep-Alive). Pure, apart from the clock for Date.
 //
 // node:http checks every header it writes; so does this, since a CR or LF in a value would split the response.

@@ -1,4 +1,4 @@
-// The request heads the download lane (src/server/download-lane.ts) answers itself: HTTP/1.1 GET, HEAD or OPTIONS of
+// The request heads the download lane (src/server/lane/download-lane.ts) answers itself: HTTP/1.1 GET, HEAD or OPTIONS of
 // a /v1 path, with no body. Pure.
 //
 // The rule is to be stricter than node:http, never looser: whatever is not plainly such a request (another method
@@ -7,7 +7,7 @@
 // bytes, as it would have without the lane: a 400, 431 or 505 for what is malformed, GraphQL for the rest. So the
 // lane never accepts a request node:http would refuse, and never reads one differently.
 
-import { addRequestHeader, noRequestHeaders, type DownloadRequest } from './request.ts';
+import { addRequestHeader, noRequestHeaders, type DownloadRequest } from '../../http/request.ts';
 
 /** Longer heads go to node:http (which allows 16 KiB, and answers 431 past it). A signed link's head is ~300 bytes. */
 export const MAX_HEAD_BYTES = 8192;
