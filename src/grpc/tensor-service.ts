@@ -4,9 +4,10 @@
 import type { ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
 import type { CacheEvents, CachePort } from '../graphql/context.ts';
 import type { AuthPort } from './auth.ts';
-import { InvalidSliceError, notACidMessage } from '../graphql/errors.ts';
+import { InvalidSliceError } from '../graphql/errors.ts';
 import { bodyViews } from '../http/body.ts';
-import { isStoreCid, MAX_SLICE_LENGTH } from '../http/paths.ts';
+import { MAX_SLICE_LENGTH } from '../http/paths.ts';
+import { isStoreCid, notACidMessage } from '../store/cid.ts';
 import { resolveTensor, type Lookups } from '../http/representations.ts';
 import type { TensorReader } from '../store/tensor-reader.ts';
 import type { TensorStore } from '../store/tensor-store.ts';

@@ -7,7 +7,7 @@ import { ForbiddenError, InvalidArgumentError, InvalidFileError, TooLargeError }
 import { connectionOf, pageMultiplier, pageSize } from '../pages.ts';
 import { pageArgs } from './page-args.ts';
 import { guard, guardAsync } from '../translate.ts';
-import { isStoreCid } from '../../http/paths.ts';
+import { isStoreCid } from '../../store/cid.ts';
 import { DownloadLink } from './download-link.ts';
 import { DTypeEnum, TensorConnection } from './tensor.ts';
 import { TensorFileRef } from './refs.ts';
