@@ -8,6 +8,7 @@ import { InvalidSliceError } from '../graphql/errors.ts';
 import { bodyViews } from '../http/body.ts';
 import { MAX_SLICE_LENGTH } from '../http/paths.ts';
 import { isStoreCid, notACidMessage } from '../store/cid.ts';
+import { isWholeTensor } from '../store/tensor-payload.ts';
 import { resolveTensor, type Lookups } from '../http/representations.ts';
 import type { TensorReader } from '../store/tensor-reader.ts';
 import type { TensorStore } from '../store/tensor-store.ts';
@@ -95,11 +96,11 @@ export function tensorServiceHandlers(deps: TensorServiceDeps): TensorServiceHan
         tensor: (object, name) => (tensor = store.getTensor(object, name || null)),
       };
       const format = request.format === 'SLICE_FORMAT_NPY' ? 'npy' : 'raw';
-      const { resolved, file } = resolveTensor({ kind: 'tensor', cid, name: request.name }, { slice: spec.trim() === '' ? null : spec, format }, { reader }, lookups);
+      const { resolved, file } = resolveTensor({ kind: 'tensor', cid, name: request.name }, { slice: spec.trim() === '' ? null : spec, format }, reader, lookups);
       const { rep } = resolved;
       const offset = request.offset;
       if (offset > rep.length) throw outOfRange(`offset ${offset} is past the end of the answer (${rep.length} bytes)`);
-      const whole = ['', '...', ':'].includes(spec.trim());
+      const whole = isWholeTensor(spec);
       // The gather of a strided slice happens here, once, before the header: a failure is a status, not a cut.
       const pieces = resolved.pieces();
       call.write({

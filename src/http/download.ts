@@ -229,7 +229,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     let resolved = parsed.generation === generation ? parsed.resolved : null;
     let file: MmapFile;
     if (resolved === null) {
-      const fresh = parsed.target.kind === 'blob' ? resolveBlob(parsed.target.cid, lookups) : resolveTensor(parsed.target, parsed.query, options, lookups);
+      const fresh = parsed.target.kind === 'blob' ? resolveBlob(parsed.target.cid, lookups) : resolveTensor(parsed.target, parsed.query, options.reader, lookups);
       resolved = fresh.resolved;
       file = fresh.file;
       parsed.resolved = resolved.reusable ? resolved : null;
