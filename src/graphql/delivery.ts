@@ -1,7 +1,8 @@
 // Inline or link: the limits that decide, and the records the InlineSlice, InlineBytes and DownloadLink types show.
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { DType } from '../tensor/dtype.ts';
-import type { GraphQLConfig, GraphQLContext, SignedPath } from './context.ts';
+import type { GraphQLConfig, GraphQLContext } from './context.ts';
+import type { SignedPath } from './services/ports.ts';
 import { InvalidArgumentError, TooLargeError } from './errors.ts';
 
 export interface InlineSliceRecord {

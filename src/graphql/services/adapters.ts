@@ -3,7 +3,7 @@
 import type { MmapCache, MmapConfigInit } from '../../mmap/index.ts';
 import type { TensorRecord } from '../../store/types.ts';
 import type { SlicePlan } from '../../tensor/slice.ts';
-import type { CacheAccess, CacheEntryRecord, CachePort, LoggerPort, ReaderPort } from '../context.ts';
+import type { CacheAccess, CacheEntryRecord, CachePort, LoggerPort, ReaderPort } from './ports.ts';
 
 /** Where objects live: TensorStore.objectPath and its inverse (the file name of an object is its CID). */
 export interface ObjectPaths {

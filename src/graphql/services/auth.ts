@@ -2,9 +2,8 @@
 // write). Tokens are compared in constant time: each candidate is hashed to a fixed length first, so neither the
 // position of the first differing byte nor the length of the configured token shows in the timing.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AuthPort, RequestAuth } from '../context.ts';
+import type { AuthPort, RequestAuth, Scope } from './ports.ts';
 
-export type Scope = 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['write', 'admin'];
 
 export interface TokenGrant {

@@ -1,7 +1,7 @@
 // The LinksPort over a key ring: signed paths to the download route (src/http/paths.ts, src/http/sign.ts). Pure.
 import { downloadPath } from '../../http/paths.ts';
 import { signPath, type KeyRing } from '../../http/sign.ts';
-import type { LinksPort, SignedPath } from '../context.ts';
+import type { LinksPort, SignedPath } from './ports.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
 /** `ring` may be a function so that a rotated ring is picked up without rebuilding the server. */

@@ -1,7 +1,7 @@
 // The cacheStats subscription's source: a snapshot now, then one whenever it changes, checked every interval and
 // at once when a mutation says the cache changed. Pull-based: nothing is queued for a slow client, it gets the
 // latest snapshot when it asks for the next one. Timers and listeners go as soon as the client leaves.
-import type { CacheEntryRecord, CacheEvents, CachePort, CacheStatsRecord } from '../context.ts';
+import type { CacheEntryRecord, CacheEvents, CachePort, CacheStatsRecord } from './ports.ts';
 
 export interface CacheSnapshot extends CacheStatsRecord {
   files: CacheEntryRecord[];

@@ -1,7 +1,7 @@
 // Subscription.cacheStats over server-sent events (yoga.fetch, no socket), and its source (stats-stream.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CacheEvents } from '../../../src/graphql/context.ts';
+import type { CacheEvents } from '../../../src/graphql/services/ports.ts';
 import { createCacheEvents, statsStream } from '../../../src/graphql/services/stats-stream.ts';
 import type { FileRecord } from '../../../src/store/types.ts';
 import { ADMIN_TOKEN, bearer, FakeCache, FakeStore, fakeYoga, post, seedModel } from '../../helpers/graphql-services.ts';
