@@ -16,6 +16,7 @@ import { createCacheEvents } from './graphql/services/stats-stream.ts';
 import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
 import type { RunningGrpcServer } from './grpc/server.ts';
 import { createDownloadRoute } from './http/download.ts';
+import { INTERNAL_ERROR_BODY } from './http/refusal.ts';
 import { keyRingFromJSON, type KeyRing } from './http/sign.ts';
 import { MmapCache, MmapFile } from './mmap/index.ts';
 import { attachDownloadLane, type LaneObserver } from './server/lane/download-lane.ts';
@@ -172,7 +173,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger.error('unexpected error', { error, route, path: pathOf(req.url ?? '/') });
     if (!res.headersSent) {
       res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end('{"error":"INTERNAL","status":500,"message":"internal error (logged on the server)"}\n');
+      res.end(INTERNAL_ERROR_BODY);
     } else {
       res.destroy();
     }

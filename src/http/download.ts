@@ -20,7 +20,7 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import { evaluatePreconditions, type Precondition } from './conditional.ts';
 import { corsHeaders, corsPreflightHeaders, varyingHeaderList, type CachePolicy, type HeaderList, type HeaderMap, type Representation } from './headers.ts';
 import { planMultipart } from './multipart.ts';
-import { asRefusal, Refusal } from './refusal.ts';
+import { asRefusal, INTERNAL_ERROR, Refusal, refusalBody } from './refusal.ts';
 import { PUBLIC_CACHE, resolveBlob, resolveTensor, type Lookups, type Resolved } from './representations.ts';
 import { parseDownloadPath, parseDownloadQuery, splitRequestTarget, type DownloadQuery, type DownloadTarget } from './paths.ts';
 import { bodyViews, singleView } from './body.ts';
@@ -279,7 +279,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
       const refusal = asRefusal(error);
       if (!refusal) {
         options.logger?.error('download: unexpected error', { error, url: loggable(request.url) });
-        return errorReply(new Refusal(500, 'INTERNAL', 'internal error (logged on the server)'), request.method);
+        return errorReply(INTERNAL_ERROR, request.method);
       }
       if (refusal.status >= 500) options.logger?.error('download: server-side failure', { error, url: loggable(request.url) });
       return errorReply(refusal, request.method);
@@ -331,7 +331,7 @@ function* multipartViews(plan: ReturnType<typeof planMultipart>, views: (range: 
 }
 
 function errorReply(refusal: Refusal, method: string): DownloadReply {
-  const body = Buffer.from(`${JSON.stringify({ error: refusal.code, status: refusal.status, ...(refusal.reason ? { reason: refusal.reason } : {}), message: refusal.message })}\n`);
+  const body = Buffer.from(refusalBody(refusal));
   const headers = headerList({
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(body.length),

@@ -16,6 +16,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { DownloadRoute } from '../../http/download.ts';
+import { INTERNAL_ERROR_BODY } from '../../http/refusal.ts';
 import type { DownloadRequest } from '../../http/request.ts';
 import { parseRequestHead } from './request-head.ts';
 import { headerLines, responseHead } from './response-head.ts';
@@ -126,8 +127,7 @@ function fixedLinesOf(fixed: readonly string[] | null): string {
   return lines;
 }
 
-const INTERNAL_BODY = '{"error":"INTERNAL","status":500,"message":"internal error (logged on the server)"}\n';
-const INTERNAL_ERROR = `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${INTERNAL_BODY.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${INTERNAL_BODY}`;
+const INTERNAL_ERROR_RESPONSE = `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(INTERNAL_ERROR_BODY)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${INTERNAL_ERROR_BODY}`;
 const REQUEST_TIMEOUT_HEAD = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
 class LaneConnection {
@@ -272,7 +272,7 @@ class LaneConnection {
       if (response === null || response.unsent) {
         options.observer?.finished({ method: request.method, url: request.url, status: 500, aborted: false, startedAt });
         this.current = null;
-        this.socket.write(INTERNAL_ERROR, 'latin1');
+        this.socket.write(INTERNAL_ERROR_RESPONSE, 'latin1');
         this.socket.destroySoon();
       } else {
         this.socket.destroy();

@@ -7,7 +7,7 @@
 // bytes, as it would have without the lane: a 400, 431 or 505 for what is malformed, GraphQL for the rest. So the
 // lane never accepts a request node:http would refuse, and never reads one differently.
 
-import { addRequestHeader, noRequestHeaders, type DownloadRequest } from '../../http/request.ts';
+import { addRequestHeader, nameLengthTable, noRequestHeaders, ROUTE_HEADERS, type DownloadRequest } from '../../http/request.ts';
 
 /** Longer heads go to node:http (which allows 16 KiB, and answers 431 past it). A signed link's head is ~300 bytes. */
 export const MAX_HEAD_BYTES = 8192;
@@ -36,6 +36,9 @@ const HEAD =
 const BARE_LF = /(?:^|[^\r])\n/;
 const CONNECTION = /^ *(close|keep-alive) *$/i;
 const ZERO_LENGTH = /^ *0 *$/;
+/** Names the lane reads itself (below), and the route's: only lines with a name of one of their lengths are read. */
+const LANE_HEADERS = ['host', 'expect', 'upgrade', 'transfer-encoding', 'proxy-connection', 'connection', 'content-length'];
+const READ_NAME_LENGTHS = nameLengthTable([...LANE_HEADERS, ...ROUTE_HEADERS]);
 
 /** Parses the head at the start of `text` (bytes as latin1, one character per byte). */
 export function parseRequestHead(text: string): HeadParse {
@@ -67,7 +70,7 @@ export function parseRequestHead(text: string): HeadParse {
     const colon = head.indexOf(':', at);
     const nameLength = colon - at;
     // Only the names the lane reads are cut out and lower-cased.
-    if (nameLength === 4 || nameLength === 5 || nameLength === 6 || nameLength === 7 || nameLength === 8 || nameLength === 10 || nameLength === 13 || nameLength === 14 || nameLength === 16 || nameLength === 17) {
+    if (READ_NAME_LENGTHS[nameLength] === 1) {
       const name = head.slice(at, colon).toLowerCase();
       switch (name) {
         case 'host':
