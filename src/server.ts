@@ -20,6 +20,7 @@ import { INTERNAL_ERROR_BODY } from './http/refusal.ts';
 import { keyRingFromJSON, type KeyRing } from './http/sign.ts';
 import { MmapCache, MmapFile } from './mmap/index.ts';
 import { attachDownloadLane, type LaneObserver } from './server/lane/download-lane.ts';
+import { busyWithResponse } from './server/lane/node-internals.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { createPlaygroundHandler } from './server/playground.ts';
@@ -250,7 +251,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   server.closeIdleConnections = () => {
     lane?.closeIdle();
-    for (const socket of sockets) if (!lane?.holds(socket) && !(socket as { _httpMessage?: unknown })._httpMessage) socket.destroy();
+    for (const socket of sockets) if (!lane?.holds(socket) && !busyWithResponse(socket)) socket.destroy();
   };
   const closeAllConnections = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => {

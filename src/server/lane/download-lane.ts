@@ -21,6 +21,7 @@ import type { DownloadRequest } from '../../http/request.ts';
 import { parseRequestHead } from './request-head.ts';
 import { headerLines, responseHead } from './response-head.ts';
 import { LaneResponse, type LaneObserver } from './lane-response.ts';
+import { checkSocketHandle, takeConnectionListener } from './node-internals.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 
 export type { LaneObserver } from './lane-response.ts';
@@ -51,13 +52,12 @@ export interface DownloadLane {
 
 /**
  * Puts the lane in front of a node:http server: connections reach node:http only when the lane hands them over.
- * Returns null, leaving the server as it was, when the server's own connection listener cannot be found.
+ * Returns null, leaving the server as it was and saying so on the logger, when the server's own connection listener
+ * cannot be found (node-internals.ts).
  */
 export function attachDownloadLane(server: Server, options: DownloadLaneOptions): DownloadLane | null {
-  const listeners = server.listeners('connection');
-  if (listeners.length !== 1) return null;
-  const nodeListener = listeners[0] as (socket: Socket) => void;
-  server.removeListener('connection', nodeListener);
+  const nodeListener = takeConnectionListener(server, options.logger);
+  if (nodeListener === null) return null;
   const open = new Map<Socket, LaneConnection>();
   // Timeouts are kept by one sweep over the connections rather than a timer per socket: a socket timer is
   // re-armed by every read and write, a cost on each request. So they are coarse (within a sweep period).
@@ -87,6 +87,7 @@ export function attachDownloadLane(server: Server, options: DownloadLaneOptions)
       lane.clock = Date.now();
       sweeper = setInterval(sweep, sweepMs).unref();
     }
+    checkSocketHandle(socket, options.logger);
     const connection = new LaneConnection(lane, socket);
     open.set(socket, connection);
     connection.start();

@@ -4,11 +4,7 @@
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { native } from '../../mmap/binding.ts';
-
-interface StreamHandle {
-  fd?: number;
-  writeQueueSize?: number;
-}
+import { idleSocketFd } from './node-internals.ts';
 
 /**
  * Sends `head` (latin1) and `body` on the socket if it can, and says how much went: 'all'; 'none' (the socket must
@@ -17,9 +13,8 @@ interface StreamHandle {
  * connection is broken: reset, closed, or a page of the mapping lost) with `code` set, as Node's socket errors.
  */
 export function sendDirect(socket: Socket, head: string, body: Uint8Array | null): 'all' | 'none' | number {
-  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
-  const fd = handle?.fd;
-  if (fd === undefined || fd < 0 || handle!.writeQueueSize !== 0 || socket.writableLength !== 0 || socket.destroyed) return 'none';
+  const fd = idleSocketFd(socket);
+  if (fd < 0 || socket.writableLength !== 0 || socket.destroyed) return 'none';
   const sent = native.writeResponse(fd, head, body ?? undefined);
   if (sent === head.length + (body?.byteLength ?? 0)) return 'all';
   if (sent >= 0) return sent === 0 ? 'none' : sent;
