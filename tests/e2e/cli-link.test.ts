@@ -12,7 +12,7 @@ import { TensorReader } from '../../src/store/tensor-reader.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import { encodeSafetensors } from '../../src/tensor/safetensors-encode.ts';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 let dir: ReturnType<typeof tempDir>;
 let root: string;

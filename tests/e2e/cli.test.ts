@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runCli, spawnCli } from '../helpers/cli.ts';
-import { ABUSE_FIXTURE, fixtureFiles, tempDir } from '../helpers/paths.ts';
+import { ABUSE_FIXTURE, fixtureFiles, tempDir } from '../../src/devkit/paths.ts';
 import { checkWithNumpy, describeWithPython, type NumpyCase } from '../helpers/python.ts';
 
 let dir: ReturnType<typeof tempDir>;

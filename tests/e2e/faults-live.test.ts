@@ -17,10 +17,10 @@ import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TensorStore } from '../../src/store/tensor-store.ts';
-import { cidOf, prng, randomBytes, safetensorsFile } from '../../bench/stress/data.ts';
+import { cidOf, prng, randomBytes, safetensorsFile } from '../../src/devkit/stress/data.ts';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/paths.ts';
-import { gql, spawnServer, type ServerChild } from '../helpers/serve-child.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
+import { gql, spawnServer, type ServerChild } from '../../src/devkit/serve-child.ts';
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;

@@ -8,7 +8,7 @@ import { auditServer } from 'graphql-http';
 import { CSRF_HEADER } from '../../src/graphql/yoga.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 const dir = tempDir();
 let server: RunningServer;

@@ -14,7 +14,7 @@ import { mmapCachePort, tensorReaderPort } from '../../src/graphql/services/adap
 import { tokenVerifier } from '../../src/graphql/services/auth.ts';
 import { signedLinks } from '../../src/graphql/services/links.ts';
 import { createYoga, type GraphQLServer } from '../../src/graphql/yoga.ts';
-import { fixtureFiles, tempDir } from '../helpers/paths.ts';
+import { fixtureFiles, tempDir } from '../../src/devkit/paths.ts';
 import { checkWithNumpy, type NumpyCase } from '../helpers/python.ts';
 import { ADMIN_TOKEN, bearer, post } from '../helpers/graphql-services.ts';
 

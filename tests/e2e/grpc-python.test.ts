@@ -12,7 +12,7 @@ import { PROTO_FILES, SCHEMA_DIR } from '../../src/grpc/proto.ts';
 import { cidOfBytes } from '../../src/store/cid.ts';
 import { planSlice } from '../../src/tensor/slice.ts';
 import { startGrpcFixture, TOKENS, type GrpcFixture } from '../helpers/grpc.ts';
-import { fixtureFiles, REPO, tempDir } from '../helpers/paths.ts';
+import { fixtureFiles, REPO, tempDir } from '../../src/devkit/paths.ts';
 
 const PYTHON = '/usr/bin/python3';
 // Dtypes numpy_reference.py reads (numpy has no BF16 or F8).

@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/paths.ts';
-import { spawnServer, type ServerChild } from '../helpers/serve-child.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
+import { spawnServer, type ServerChild } from '../../src/devkit/serve-child.ts';
 
 const dir = tempDir();
 const root = join(dir.path, 'store');

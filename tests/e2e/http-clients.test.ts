@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadPath } from '../../src/http/paths.ts';
-import { fixtureFiles, tempDir } from '../helpers/paths.ts';
+import { fixtureFiles, tempDir } from '../../src/devkit/paths.ts';
 import { checkWithNumpy, PYTHON, type NumpyCase } from '../helpers/python.ts';
 import { makeFixture, once, parseMultipart, startRoute, type Fixture, type RouteServer } from '../helpers/download-server.ts';
 

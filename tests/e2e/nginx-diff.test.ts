@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadPath } from '../../src/http/paths.ts';
 import { nginxBinary, startNginx, type RunningNginx } from '../helpers/nginx.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 import { rawGet, type RawResponse } from '../helpers/raw-http.ts';
 import { BLOB_SIZE, makeFixture, parseMultipart, startRoute, type Fixture, type RouteServer } from '../helpers/download-server.ts';
 

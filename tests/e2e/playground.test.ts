@@ -21,7 +21,7 @@ import { indexTicks } from '../../playground/src/line-plot.ts';
 import { unravel } from '../../playground/src/values-table.ts';
 import { scaleIndex, valueRange, VIRIDIS } from '../../playground/src/colormap.ts';
 import { examplesFor } from '../../playground/src/slice-editor.ts';
-import { fixtureFiles, FIXTURES, REPO } from '../helpers/paths.ts';
+import { fixtureFiles, FIXTURES, REPO } from '../../src/devkit/paths.ts';
 import { checkWithNumpy } from '../helpers/python.ts';
 
 // --- pure helpers -------------------------------------------------------------------------------------------

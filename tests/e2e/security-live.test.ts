@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { DEFAULT_CLOCK_SKEW, keyRingFromJSON, MAX_EXPIRES_IN, signPath, type KeyRing } from '../../src/http/sign.ts';
 import { rotateKeyRing } from '../../src/store/secrets.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
-import { prng, safetensorsFile } from '../../bench/stress/data.ts';
-import { tempDir } from '../helpers/paths.ts';
-import { gql, spawnServer, type ServerChild } from '../helpers/serve-child.ts';
+import { prng, safetensorsFile } from '../../src/devkit/stress/data.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
+import { gql, spawnServer, type ServerChild } from '../../src/devkit/serve-child.ts';
 
 const CSRF = { 'x-graphql-yoga-csrf': '1' };
 let dir: ReturnType<typeof tempDir>;

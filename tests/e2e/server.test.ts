@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { cidFromSha256 } from '../../src/store/cid.ts';
-import { REPO, tempDir } from '../helpers/paths.ts';
+import { REPO, tempDir } from '../../src/devkit/paths.ts';
 
 let dir: ReturnType<typeof tempDir>;
 let server: RunningServer;

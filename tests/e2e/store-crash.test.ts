@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TensorStore } from '../../src/store/tensor-store.ts';
-import { REPO, tempDir } from '../helpers/paths.ts';
+import { REPO, tempDir } from '../../src/devkit/paths.ts';
 
 const KILLS = 24;
 const SIZE = 48 << 20;

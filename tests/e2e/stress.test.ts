@@ -1,4 +1,4 @@
-// The short form of `npm run stress` (bench/stress.ts): 64 clients for about 10 s (a 1.5 s warm-up, then 7 s of
+// The short form of `npm run stress` (src/devkit/stress/run.ts): 64 clients for about 10 s (a 1.5 s warm-up, then 7 s of
 // measured load) over signed links, every byte checked, with the cache cleared or evicted every 50 ms and files
 // added and deleted; then SIGTERM with 16 downloads in flight. 0 errors, 0 wrong bytes, no crash, RSS back within
 // 10%, exit code 0. First, the harness's own checker is shown to catch what it is there to catch.
@@ -6,8 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { failures, runStress, summarise } from '../../bench/stress.ts';
-import { get } from '../../bench/stress/client.ts';
+import { failures, runStress, summarise } from '../../src/devkit/stress/run.ts';
+import { get } from '../../src/devkit/stress/client.ts';
 
 test('the checker catches wrong bytes, short bodies, a wrong status, a wrong multipart part and a wrong .npy shape', async () => {
   const source = Buffer.from(Array.from({ length: 5000 }, (_, i) => i & 0xff));

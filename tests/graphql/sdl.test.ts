@@ -9,7 +9,7 @@ import { buildSchema, parse, validate } from 'graphql';
 import { generate } from '@graphql-codegen/cli';
 import { schemaSDL } from '../../src/graphql/sdl.ts';
 import config from '../../codegen.ts';
-import { REPO } from '../helpers/paths.ts';
+import { REPO } from '../../src/devkit/paths.ts';
 
 const OPERATIONS = join(REPO, 'schema', 'operations');
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { cidOfBytes } from '../../src/store/cid.ts';
 import type { CacheStats__Output } from '../../src/grpc/generated/ipfrs/v1/CacheStats.ts';
 import { bearer, call, collect, failure, startGrpcFixture, TOKENS, type GrpcFixture } from '../helpers/grpc.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 let dir: ReturnType<typeof tempDir>;
 let fx: GrpcFixture;

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { bearer, call, collect, failure, grpcClients, type GrpcClients } from '../helpers/grpc.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 const require = createRequire(import.meta.url);
 const REFLECTION_PROTO = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto', 'grpc', 'reflection');

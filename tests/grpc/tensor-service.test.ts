@@ -17,7 +17,7 @@ import type { ReadSliceRequest } from '../../src/grpc/generated/ipfrs/v1/ReadSli
 import type { ReadSliceResponse__Output } from '../../src/grpc/generated/ipfrs/v1/ReadSliceResponse.ts';
 import type { TensorFile__Output } from '../../src/grpc/generated/ipfrs/v1/TensorFile.ts';
 import { bearer, call, collect, failure, startGrpcFixture, TOKENS, type GrpcFixture } from '../helpers/grpc.ts';
-import { fixtureFiles, tempDir } from '../helpers/paths.ts';
+import { fixtureFiles, tempDir } from '../../src/devkit/paths.ts';
 import { checkWithNumpy, type NumpyCase } from '../helpers/python.ts';
 
 const MiB = 1024 * 1024;

@@ -14,7 +14,7 @@ import { TensorReader } from '../../src/store/tensor-reader.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import type { FileRecord } from '../../src/store/types.ts';
 import { encodeSafetensors } from '../../src/tensor/safetensors-encode.ts';
-import { tempDir } from './paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 /** Deterministic bytes that differ at every offset (so a shifted range never compares equal by luck). */
 export function patternBytes(n: number, seed = 1): Buffer {

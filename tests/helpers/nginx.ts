@@ -2,9 +2,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nginxConfig } from '../../bench/lib/nginx-config.ts';
-import { freePort } from '../../bench/lib/ports.ts';
-import { tempDir } from './paths.ts';
+import { nginxConfig } from '../../src/devkit/nginx-config.ts';
+import { freePort } from '../../src/devkit/ports.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 export interface NginxOptions {
   /** Folder served at `/`. */

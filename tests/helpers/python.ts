@@ -1,7 +1,7 @@
 // Runs the python3 + numpy reference helpers in tests/helpers.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO } from './paths.ts';
+import { REPO } from '../../src/devkit/paths.ts';
 
 const HELPERS = join(REPO, 'tests', 'helpers');
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { etagListMatches, evaluatePreconditions, ifRangeMatches } from '../../src/http/conditional.ts';
 import { nginxBinary, startNginx, type RunningNginx } from '../helpers/nginx.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 import { rawGet } from '../helpers/raw-http.ts';
 
 const E = '"bafkreiabc/w.0?slice=0%3A2"';

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenVerifier } from '../../src/graphql/services/auth.ts';
 import { newKeyRing, signPath, verifyRequest } from '../../src/http/sign.ts';
-import { REPO } from '../helpers/paths.ts';
+import { REPO } from '../../src/devkit/paths.ts';
 
 type Call = [number, number];
 const realTimingSafeEqual = crypto.timingSafeEqual;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { newBoundary, planMultipart, type MultipartPlan } from '../../src/http/multipart.ts';
 import { parseRange } from '../../src/http/range.ts';
 import { nginxBinary, startNginx, type RunningNginx } from '../helpers/nginx.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 import { rawGet } from '../helpers/raw-http.ts';
 
 const BODY = Buffer.from(Array.from({ length: 100 }, (_, i) => 65 + (i % 26)));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_STAT_EVERY_MS, OpenedObjects, type OpenedObjectsOptions } from '../../src/http/opened-objects.ts';
 import { MmapCache, MmapFile } from '../../src/mmap/index.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 const SIZE = 4096;
 /** Long enough for a file's ctime to move past the coarse clock tick it was written in (see the module's header). */

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contentRange, DEFAULT_MAX_RANGES, parseRange, rangeViews, unsatisfiedRange, type RangeAnswer } from '../../src/http/range.ts';
 import { nginxBinary, startNginx, type RunningNginx } from '../helpers/nginx.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 import { rawGet } from '../helpers/raw-http.ts';
 
 const FULL = 'full';

@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REPO, tempDir } from '../helpers/paths.ts';
+import { REPO, tempDir } from '../../src/devkit/paths.ts';
 
 const MMAP = pathToFileURL(join(REPO, 'src', 'mmap', 'index.ts')).href;
 const ADDON = join(REPO, 'native', 'build', 'Release', 'ipfrs_mmap.node');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MmapCache, MmapFile, mappingStats } from '../../src/mmap/index.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 // `node --expose-gc` gives globalThis.gc; without the flag (plain `uvu -r tsx`), turn it on now and take gc from a
 // fresh context, which sees the flag.

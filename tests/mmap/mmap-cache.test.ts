@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MmapCache, MmapError, MmapFile, mappingStats } from '../../src/mmap/index.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 let dir: ReturnType<typeof tempDir>;
 /** name -> path of a file of `size` bytes, every byte the name's first char code. */

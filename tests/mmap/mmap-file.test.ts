@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { MmapConfig, MmapError, MmapFile } from '../../src/mmap/index.ts';
 import { native, type FileHandle } from '../../src/mmap/binding.ts';
 import * as main from '../../src/index.ts';
-import { REPO, tempDir } from '../helpers/paths.ts';
+import { REPO, tempDir } from '../../src/devkit/paths.ts';
 
 let dir: ReturnType<typeof tempDir>;
 let small: string; // 256 bytes: byte i is i

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { StoreError } from '../../src/store/errors.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 const PAGE = 4096;
 

@@ -13,7 +13,7 @@ import { StoreError } from '../../src/store/errors.ts';
 import { TensorReader } from '../../src/store/tensor-reader.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import { SliceSpecError } from '../../src/tensor/errors.ts';
-import { fixtureFiles, tempDir } from '../helpers/paths.ts';
+import { fixtureFiles, tempDir } from '../../src/devkit/paths.ts';
 
 const SCALE = Math.max(1, Number(process.env.IPFRS_FUZZ_SCALE ?? 1) || 1);
 const RUNS = 600 * SCALE;

@@ -7,7 +7,7 @@ import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import { StoreError } from '../../src/store/errors.ts';
-import { ABUSE_FIXTURE, fixtureFiles, tempDir } from '../helpers/paths.ts';
+import { ABUSE_FIXTURE, fixtureFiles, tempDir } from '../../src/devkit/paths.ts';
 import { describeWithPython } from '../helpers/python.ts';
 import { rejects } from '../helpers/assert.ts';
 

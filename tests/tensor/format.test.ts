@@ -10,7 +10,7 @@ import { detectFormat, headerBytesNeeded, parseRaw, parseTensorFile } from '../.
 import { npyHeader } from '../../src/tensor/npy.ts';
 import { encodeSafetensors } from '../../src/tensor/safetensors-encode.ts';
 import type { ParsedFile } from '../../src/tensor/types.ts';
-import { ABUSE_FIXTURE, fixtureFiles } from '../helpers/paths.ts';
+import { ABUSE_FIXTURE, fixtureFiles } from '../../src/devkit/paths.ts';
 import { describeWithPython } from '../helpers/python.ts';
 
 /** What src/store/read-header.ts does with a file's bytes. */

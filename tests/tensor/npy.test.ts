@@ -12,7 +12,7 @@ import { dtypeSize, parseNumpyDescr } from '../../src/tensor/dtype.ts';
 import { MAX_NPY_HEADER, npyHeader, npyHeaderBytesNeeded, parseNpy } from '../../src/tensor/npy.ts';
 import { parsePyLiteral, PyDict, PyLiteralError, PyTuple } from '../../src/tensor/python-literal.ts';
 import type { ParsedFile } from '../../src/tensor/types.ts';
-import { fixtureFiles, tempDir } from '../helpers/paths.ts';
+import { fixtureFiles, tempDir } from '../../src/devkit/paths.ts';
 import { describeWithPython, PYTHON } from '../helpers/python.ts';
 import { mutatedFile } from '../helpers/mutate.ts';
 

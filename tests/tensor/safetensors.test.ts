@@ -11,7 +11,7 @@ import { findDuplicateKey } from '../../src/tensor/json-keys.ts';
 import { MAX_SAFETENSORS_HEADER, parseSafetensors, safetensorsHeaderBytesNeeded } from '../../src/tensor/safetensors.ts';
 import { encodeSafetensors } from '../../src/tensor/safetensors-encode.ts';
 import type { ParsedFile } from '../../src/tensor/types.ts';
-import { ABUSE_FIXTURE, fixtureFiles } from '../helpers/paths.ts';
+import { ABUSE_FIXTURE, fixtureFiles } from '../../src/devkit/paths.ts';
 import { describeWithPython } from '../helpers/python.ts';
 import { mutatedFile } from '../helpers/mutate.ts';
 

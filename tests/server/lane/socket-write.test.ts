@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { MmapFile } from '../../../src/mmap/index.ts';
 import { sendDirect } from '../../../src/server/lane/socket-write.ts';
 import { native } from '../../../src/mmap/binding.ts';
-import { tempDir } from '../../helpers/paths.ts';
+import { tempDir } from '../../../src/devkit/paths.ts';
 
 let dir: ReturnType<typeof tempDir>;
 

@@ -5,7 +5,7 @@
 // downloads in flight: they must finish and the process exit 0. tests/e2e/stress.test.ts runs a ~10 s form of it.
 //
 // RSS method: the server is a child started with --expose-gc (a SIGUSR2 handler runs gc(); see
-// tests/helpers/gc-on-signal.mjs). The baseline is taken after a warm-up with the same load (so JIT code, heap
+// src/devkit/gc-on-signal.mjs). The baseline is taken after a warm-up with the same load (so JIT code, heap
 // sizing and the SQLite page cache are in it), with the clients stopped, the cache cleared, two full collections
 // and a short settle; "after" is taken the same way once the load stops. VmRSS of the two must be within 10%.
 // RssFile (mapped object pages) and RssAnon are reported apart: after clearCache + GC every mapping is gone, so
@@ -17,12 +17,11 @@ import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keyRingFromJSON, signPath, type KeyRing } from '../src/http/sign.ts';
-import { gql, spawnServer, type ServerChild } from '../tests/helpers/serve-child.ts';
-import { get, type Expectation, type Outcome } from './stress/client.ts';
-import { cidOf, dataSet, prng, randomSpec, safetensorsFile, sliceModel, specText, type SourceFile, type SourceTensor } from './stress/data.ts';
-
-const REPO = fileURLToPath(new URL('..', import.meta.url));
+import { keyRingFromJSON, signPath, type KeyRing } from '../../http/sign.ts';
+import { gql, spawnServer, type ServerChild } from '../serve-child.ts';
+import { get, type Expectation, type Outcome } from './client.ts';
+import { cidOf, dataSet, prng, randomSpec, safetensorsFile, sliceModel, specText, type SourceFile, type SourceTensor } from './data.ts';
+import { REPO } from '../paths.ts';
 
 export interface StressOptions {
   /** The measured load, after the warm-up. */
@@ -204,10 +203,10 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
       record('churn-gone', gone);
       if (gone.ok) report.churn.goneAfterDelete++;
     };
-    // Cache churn on its own thread (bench/stress/churn-worker.mjs) so it keeps its 50 ms beat; files are added
+    // Cache churn on its own thread (churn-worker.mjs) so it keeps its 50 ms beat; files are added
     // and deleted from here, two at a time at most, one every 200 ms.
     const cacheChurn = () => {
-      const worker = new Worker(new URL('./stress/churn-worker.mjs', import.meta.url), {
+      const worker = new Worker(new URL('./churn-worker.mjs', import.meta.url), {
         workerData: { url: live.url, token: live.adminToken, cids: files.map((f) => f.cid), everyMs: churnEveryMs },
       });
       const result = new Promise<ChurnStats>((resolve, reject) => {

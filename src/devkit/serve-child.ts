@@ -32,7 +32,7 @@ export interface ServerChild {
 export async function spawnServer(storeRoot: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServerChild> {
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', '--import', pathToFileURL(join(REPO, 'tests', 'helpers', 'gc-on-signal.mjs')).href, join(REPO, 'src', 'cli.ts'), 'serve', '--store', storeRoot, '--port', '0', '--grpc-port', '0', '--no-demo', ...args],
+    ['--expose-gc', '--import', 'tsx', '--import', pathToFileURL(join(REPO, 'src', 'devkit', 'gc-on-signal.mjs')).href, join(REPO, 'src', 'cli.ts'), 'serve', '--store', storeRoot, '--port', '0', '--grpc-port', '0', '--no-demo', ...args],
     { cwd: REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
