@@ -6,7 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { failures, runStress, summarise } from '../../src/devkit/stress/run.ts';
+import { failures, runStress, summarise, type StressSigner } from '../../src/devkit/stress/run.ts';
+import { keyRingFromJSON, signPath } from '../../src/http/sign.ts';
+import { loadOrCreateKeyRing } from '../../src/store/secrets.ts';
 import { get } from '../../src/devkit/stress/client.ts';
 
 test('the checker catches wrong bytes, short bodies, a wrong status, a wrong multipart part and a wrong .npy shape', async () => {
@@ -63,7 +65,11 @@ test('the checker catches wrong bytes, short bodies, a wrong status, a wrong mul
 });
 
 test('stress (short form): 64 clients, cache churn every 50 ms, files added and deleted, SIGTERM at the end', async () => {
-  const report = await runStress({ durationMs: 7000, warmupMs: 1500, clients: 64 });
+  const sign: StressSigner = (root) => {
+    const ring = keyRingFromJSON(loadOrCreateKeyRing(root).ring);
+    return (path, params) => signPath(path, params, { ring, expiresIn: 3600 }).url;
+  };
+  const report = await runStress({ durationMs: 7000, warmupMs: 1500, clients: 64, sign });
   console.log(summarise(report).replace(/^/gm, '    '));
   assert.equal(failures(report), []);
   assert.ok(report.totalRequests > 200 && report.bytesVerified > 100 << 20, 'the load was real');

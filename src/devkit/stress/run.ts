@@ -1,4 +1,4 @@
-// `npm run stress`: 64 clients download whole files, byte ranges (single, suffix, multipart), tensors and numpy
+// The stress harness of `npm run stress` (bench/stress.ts): 64 clients download whole files, byte ranges (single, suffix, multipart), tensors and numpy
 // slices (raw and .npy) through signed links from a live `ipfrs serve`, and check every byte against the source,
 // while a churn loop calls clearCache / evictFromCache every 50 ms (GraphQL, admin token) and adds and deletes
 // files (multipart upload; one of them deleted while a slow client is still downloading it). Then SIGTERM with
@@ -11,19 +11,24 @@
 // RssFile (mapped object pages) and RssAnon are reported apart: after clearCache + GC every mapping is gone, so
 // RssFile falls back too unless a view leaked.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { keyRingFromJSON, signPath, type KeyRing } from '../../http/sign.ts';
 import { gql, spawnServer, type ServerChild } from '../serve-child.ts';
 import { get, type Expectation, type Outcome } from './client.ts';
 import { cidOf, dataSet, prng, randomSpec, safetensorsFile, sliceModel, specText, type SourceFile, type SourceTensor } from './data.ts';
 import { REPO } from '../paths.ts';
 
+/**
+ * Signs download paths for the store at `storeRoot` once the server has made its keys: passed in (src/http/sign.ts
+ * over the store's key ring, see bench/stress.ts) so that this kit imports nothing of src/.
+ */
+export type StressSigner = (storeRoot: string) => (path: string, params: Array<[string, string]>) => string;
+
 export interface StressOptions {
+  sign: StressSigner;
   /** The measured load, after the warm-up. */
   durationMs: number;
   clients?: number;
@@ -131,8 +136,8 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     const live = server;
     const origin = new URL(live.url);
     const admin = { authorization: `Bearer ${live.adminToken}` };
-    const ring: KeyRing = keyRingFromJSON(JSON.parse(readFileSync(join(root, 'signing-keys.json'), 'utf8')));
-    const signed = (path: string, params: Array<[string, string]> = []) => signPath(path, params, { ring, expiresIn: 3600 }).url;
+    const signer = options.sign(root);
+    const signed = (path: string, params: Array<[string, string]> = []) => signer(path, params);
     log(`server ${live.url} (pid ${live.pid}); ${files.length} files, ${files.reduce((a, f) => a + f.bytes.length, 0)} bytes`);
 
     const nextOp = makeOps(files, signed, rand);
@@ -459,17 +464,3 @@ export function failures(report: StressReport): string[] {
   if (report.churn.added === 0 || report.churn.clearCache === 0 || report.churn.evictFromCache === 0) out.push('the churn loop did not run');
   return out;
 }
-
-async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? process.env.IPFRS_STRESS_SECONDS ?? 60);
-  const report = await runStress({ durationMs: seconds * 1000, log: (line) => console.log(line) });
-  console.log(summarise(report));
-  const failed = failures(report);
-  if (failed.length) {
-    console.log(`FAIL: ${failed.join('; ')}`);
-    process.exitCode = 1;
-  } else console.log('PASS');
-}
-
-// No top-level await: tests load this file through a CommonJS transform.
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) void main();
