@@ -1,7 +1,12 @@
 // The stress run's data set and the independent models it checks answers against: files written here (not by the
 // project's encoders), numpy basic slicing of 1-D/2-D C-order arrays done element by element, .npy headers read
-// with a regex, and CIDs computed from the SHA-256 by hand. Nothing here imports the code under test.
+// with a regex, and CIDs made by multiformats from the SHA-256. Nothing here imports the code under test.
 import { createHash } from 'node:crypto';
+import { CID } from 'multiformats/cid';
+import * as Digest from 'multiformats/hashes/digest';
+
+const RAW_CODEC = 0x55;
+const SHA2_256 = 0x12;
 
 export interface SourceTensor {
   name: string;
@@ -110,26 +115,9 @@ export function dataSet(seed: number): SourceFile[] {
 
 // ---- CIDs ------------------------------------------------------------------------------------------------------
 
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** CIDv1, raw codec, sha2-256, base32 lowercase: what the store names bytes. */
+/** CIDv1, raw codec, sha2-256, base32 lowercase: what the store names bytes (by multiformats, not the store's code). */
 export function cidOf(bytes: Uint8Array): string {
-  const digest = createHash('sha256').update(bytes).digest();
-  const all = Buffer.concat([Buffer.from([0x01, 0x55, 0x12, 0x20]), digest]);
-  let out = 'b';
-  let bits = 0;
-  let value = 0;
-  for (const byte of all) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  return out;
+  return CID.create(1, RAW_CODEC, Digest.create(SHA2_256, createHash('sha256').update(bytes).digest())).toString();
 }
 
 // ---- slices ----------------------------------------------------------------------------------------------------
