@@ -59,18 +59,31 @@ interface Harness {
   setCached(value: boolean): void;
   /** Makes open() throw for this cid from now on (null: never). */
   failFor(cid: string | null): void;
+  /** Steps the module's clock by `ms`, then runs the sweeps that are scheduled, if `ms` covers their period. */
+  elapse(ms: number): void;
+  /** The sweeps scheduled through `every`: their period, and whether they were stopped. */
+  sweeps: Array<{ ms: number; stopped: boolean }>;
 }
 
 /**
  * An OpenedObjects whose open() maps the file anew with `new MmapFile(path)` (as a miss in the cache would) and
- * records the call. Every mapping made and the OpenedObjects are closed when `body` ends.
+ * records the call. Its clock and sweep timer are the harness's: time moves only by elapse(). Every mapping made
+ * and the OpenedObjects are closed when `body` ends.
  */
 async function withObjects(options: Partial<OpenedObjectsOptions>, body: (h: Harness) => void | Promise<void>): Promise<void> {
   const calls: string[] = [];
   const mapped: MmapFile[] = [];
   let cached = true;
   let failing: string | null = null;
+  let now = 1_000_000;
+  const sweeps: Array<{ ms: number; stopped: boolean; sweep: () => void }> = [];
   const objects = new OpenedObjects({
+    now: () => now,
+    every(ms, sweep) {
+      const scheduled = { ms, stopped: false, sweep };
+      sweeps.push(scheduled);
+      return () => void (scheduled.stopped = true);
+    },
     open(cid) {
       calls.push(cid);
       if (cid === failing) throw new Error(`${cid} was removed from the store`);
@@ -82,7 +95,11 @@ async function withObjects(options: Partial<OpenedObjectsOptions>, body: (h: Har
     ...options,
   });
   try {
-    await body({ objects, calls, setCached: (v) => (cached = v), failFor: (cid) => (failing = cid) });
+    const elapse = (ms: number) => {
+      now += ms;
+      for (const scheduled of sweeps) if (!scheduled.stopped && ms >= scheduled.ms) scheduled.sweep();
+    };
+    await body({ objects, calls, setCached: (v) => (cached = v), failFor: (cid) => (failing = cid), elapse, sweeps });
   } finally {
     objects.close();
     for (const file of mapped) file.close();
@@ -214,14 +231,14 @@ test('statEveryMs 0: a change of size or link count is seen even in the clock ti
 test('default statEveryMs (10 ms): a change is seen by an open made once the window since the last check has passed', async () => {
   const cases = CHANGES.filter((c) => c.after !== null).map((change) => ({ change, cid: put() }));
   await sleep(TICK_MS);
-  await withObjects({}, async ({ objects, calls }) => {
+  await withObjects({}, ({ objects, calls, elapse }) => {
     const before = new Map(cases.map(({ cid }) => [cid, objects.open(cid)]));
     for (const { change, cid } of cases) change.apply(pathOf(cid));
     // Right after the change, within 10 ms of the last check, an open may still return the old entry: the window
     // the module trusts its last fstat for (a request sees every change that completed more than 10 ms before it).
     // Whichever it returns is not asserted here; the old mapping is not read.
     for (const { cid } of cases) objects.open(cid);
-    await sleep(DEFAULT_STAT_EVERY_MS + 15);
+    elapse(DEFAULT_STAT_EVERY_MS + 15);
     for (const { change, cid } of cases) {
       const after = objects.open(cid);
       assert.is.not(after, before.get(cid), `${change.name}: seen after the window`);
@@ -235,12 +252,15 @@ test('default statEveryMs (10 ms): a change is seen by an open made once the win
 });
 
 test('after recheckMs the full check runs again, even with nothing changed', async () => {
-  await withObjects({ recheckMs: 50 }, async ({ objects, calls }) => {
+  await withObjects({ recheckMs: 50 }, ({ objects, calls, elapse }) => {
     const cid = put();
     const first = objects.open(cid);
     assert.is(objects.open(cid), first);
     assert.is(calls.length, 1);
-    await sleep(80);
+    elapse(49);
+    assert.is(objects.open(cid), first, 'still within recheckMs');
+    assert.is(calls.length, 1);
+    elapse(31);
     const second = objects.open(cid);
     assert.is(calls.length, 2, 'open() ran again');
     assert.is.not(second, first, 'what open() returned this time');
@@ -447,21 +467,22 @@ test('entries capacity: a 4th object evicts the oldest, closing its descriptor',
 });
 
 test('the sweep closes descriptors idle past recheckMs; close() closes all', async () => {
-  await withObjects({ recheckMs: 20 }, async ({ objects, calls }) => {
+  await withObjects({ recheckMs: 20 }, ({ objects, calls, elapse, sweeps }) => {
     const cids = Array.from({ length: 3 }, () => put());
     for (const cid of cids) objects.open(cid);
     assert.is(objects.descriptors, 3);
-    // The sweep runs every 5 * recheckMs (100 ms); give it up to 1 s on a busy machine.
-    const started = performance.now();
-    while (objects.descriptors > 0 && performance.now() - started < 1000) await sleep(10);
+    // The sweep runs every 5 * recheckMs (100 ms), once a descriptor is held: one sweep scheduled for all three.
+    assert.equal(sweeps.map(({ ms, stopped }) => ({ ms, stopped })), [{ ms: 100, stopped: false }]);
+    elapse(100);
     assert.is(objects.descriptors, 0, 'swept');
+    assert.is(sweeps[0]!.stopped, true, 'the sweep stops once no descriptor is held');
     assert.equal(fdsInTempDir(), []);
     // The swept entries are gone: open() runs again (and the sweep starts again with the new descriptors).
     for (const cid of cids) objects.open(cid);
     assert.is(calls.length, 6);
     assert.is(objects.descriptors, 3);
-    const again = performance.now();
-    while (objects.descriptors > 0 && performance.now() - again < 1000) await sleep(10);
+    assert.is(sweeps.length, 2, 'a new sweep scheduled');
+    elapse(100);
     assert.is(objects.descriptors, 0, 'swept again');
   });
   await withObjects({}, ({ objects, calls }) => {
