@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, get, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendViews } from '../../src/http/send.ts';
+import { sendViews, type BodySink } from '../../src/http/send.ts';
 
 async function serve(handler: (res: ServerResponse) => Promise<void>): Promise<{ server: Server; url: string }> {
   const server = createServer((_req, res) => void handler(res));
@@ -32,10 +32,11 @@ test('every byte, in order, across views of any size (empty ones included)', asy
   ];
   for (const views of cases) {
     const expected = Buffer.concat(views);
-    let result: boolean | null = null;
+    let sent!: Promise<boolean>;
     const { server, url } = await serve(async (res) => {
       res.writeHead(200, { 'content-length': String(expected.length) });
-      result = await sendViews(res, views, { chunkBytes: 1 << 20 });
+      sent = sendViews(res, views, { chunkBytes: 1 << 20 });
+      await sent;
     });
     const body = await new Promise<Buffer>((resolve) =>
       get(url, (res) => {
@@ -46,8 +47,7 @@ test('every byte, in order, across views of any size (empty ones included)', asy
     );
     const what = views.map((v) => v.length).join('+');
     assert.ok(body.equals(expected), what);
-    await new Promise((r) => setTimeout(r, 5));
-    assert.is(result, true, what);
+    assert.is(await sent, true, what);
     await stop(server);
   }
 });
@@ -57,21 +57,45 @@ test('a slow reader: at most depth x chunk bytes wait in the response at any tim
   const depth = 3;
   const total = 16 << 20;
   let maxQueued = 0;
+  let writes = 0;
   const { server, url } = await serve(async (res) => {
     res.writeHead(200, { 'content-length': String(total) });
-    const watch = setInterval(() => (maxQueued = Math.max(maxQueued, res.writableLength)), 1);
-    await sendViews(res, [Buffer.alloc(total, 1)], { chunkBytes: chunk, depth });
-    clearInterval(watch);
+    // What waits in the response: the body bytes written whose write callback (handed to the kernel) has not come
+    // yet, counted at every write and callback rather than read by a sampler on a clock.
+    let queued = 0;
+    const sink: BodySink = {
+      write(view: Uint8Array, callback: (error?: Error | null) => void) {
+        writes++;
+        queued += view.byteLength;
+        maxQueued = Math.max(maxQueued, queued);
+        return res.write(view, (error) => {
+          queued -= view.byteLength;
+          callback(error);
+        });
+      },
+      end: res.end.bind(res),
+      destroy: res.destroy.bind(res),
+      get destroyed() {
+        return res.destroyed;
+      },
+      get writableFinished() {
+        return res.writableFinished;
+      },
+      on: res.on.bind(res),
+      off: res.off.bind(res),
+    };
+    await sendViews(sink, [Buffer.alloc(total, 1)], { chunkBytes: chunk, depth });
   });
   let received = 0;
   await new Promise<void>((resolve) => get(url, (res) => {
     res.on('data', (c: Buffer) => {
       received += c.length;
       res.pause();
-      setTimeout(() => res.resume(), 1);
+      setImmediate(() => res.resume());
     });
     res.on('end', resolve);
   }));
+  assert.ok(writes >= total / chunk - 1, `${writes} writes (the last chunk goes with end)`);
   assert.is(received, total);
   assert.ok(maxQueued <= depth * chunk, `queued up to ${maxQueued} bytes`);
   await stop(server);
