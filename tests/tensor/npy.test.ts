@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { TensorFormatError, type TensorFormatErrorCode } from '../../src/tensor/errors.ts';
 import { dtypeSize, parseNumpyDescr } from '../../src/tensor/dtype.ts';
 import { MAX_NPY_HEADER, npyHeader, npyHeaderBytesNeeded, parseNpy } from '../../src/tensor/npy.ts';
-import { parsePyLiteral, PyDict, PyLiteralError, PyTuple } from '../../src/tensor/python-literal.ts';
 import type { ParsedFile } from '../../src/tensor/types.ts';
 import { fixtureFiles, tempDir } from '../../src/devkit/paths.ts';
 import { describeWithPython, PYTHON } from '../helpers/python.ts';
@@ -227,28 +226,6 @@ test('npyHeaderBytesNeeded: the header end, or null when the length field is alr
   big.writeUInt32LE(0xffffffff, 8);
   assert.is(npyHeaderBytesNeeded(big, 2 ** 40), null, 'over the limit');
   assert.is(npyHeaderBytesNeeded(Buffer.from('not numpy'), 100), null);
-});
-
-test('parsePyLiteral: the subset numpy headers use', () => {
-  const ok: Array<[string, unknown]> = [
-    ['()', new PyTuple([])],
-    ['(1,)', new PyTuple([1])],
-    ['(1)', 1],
-    ['(1, 2, )', new PyTuple([1, 2])],
-    ['[]', []],
-    ["['a', \"b\"]", ['a', 'b']],
-    ['True', true],
-    ['None', null],
-    ['-5', -5],
-    ['+5', 5],
-    ["'it\\'s'", "it's"],
-    ["{'a': (1, [2])}", new PyDict([['a', new PyTuple([1, [2]])]])],
-  ];
-  for (const [text, want] of ok) assert.equal(parsePyLiteral(text), want, text);
-  assert.is(parsePyLiteral('10L', { allowLongSuffix: true }), 10);
-  for (const text of ['', '(', '(,)', '[1 2]', '{1}', '1.5', '1e3', '0x10', '007', 'Truex', 'true', "'a", "'\\q'", '10L', 'a', '{}}', "'a\nb'"]) {
-    assert.throws(() => parsePyLiteral(text), (e: unknown) => e instanceof PyLiteralError, JSON.stringify(text));
-  }
 });
 
 test('fuzz: 12,000 mutated real .npy headers; only TensorFormatError escapes, accepted data lies inside the file', () => {
