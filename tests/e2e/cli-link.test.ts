@@ -1,6 +1,7 @@
 // `ipfrs link`: signed URLs from the store's own key ring, that a server on the same store serves.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { join } from 'node:path';
 import { keyRingFromJSON, verifyRequest } from '../../src/http/sign.ts';
 import { MmapCache } from '../../src/mmap/index.ts';
@@ -20,7 +21,7 @@ let cid: string;
 let server: RunningServer;
 const w = Float32Array.from({ length: 12 * 8 }, (_, i) => i / 4);
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-link-');
   root = join(dir.path, 'store');
   const store = TensorStore.open(root);

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runCli, spawnCli } from '../helpers/cli.ts';
@@ -10,7 +11,7 @@ let dir: ReturnType<typeof tempDir>;
 let store: string;
 const cids = new Map<string, string>();
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir();
   store = join(dir.path, 'store');
   const result = await runCli(['add', '--store', store, '--json', ...fixtureFiles()]);

@@ -2,6 +2,8 @@
 // query and shows the result; a subscription runs from it too (CSRF prevention lets its requests through).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
+import { requireTool } from '../helpers/tools.ts';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,12 +17,12 @@ let server: Server;
 let origin: string;
 let browser: Browser;
 
-test.before(async () => {
+beforeAll(test, async () => {
   cid = seedModel(store).cid;
   server = createServer(yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  if (!CHROMIUM) throw new Error('no chromium found: install Debian chromium (.ci/run does) or set IPFRS_CHROMIUM');
+  requireTool('chromium', CHROMIUM, 'apt-get install chromium, or set IPFRS_CHROMIUM');
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
     // Chromium's own background traffic (updates, safe browsing) cannot leave this machine; turn it off.
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],

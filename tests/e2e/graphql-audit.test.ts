@@ -3,6 +3,7 @@
 // stays on: like any script (and unlike a cross-site browser page) the auditor sends the CSRF header.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { join } from 'node:path';
 import { auditServer } from 'graphql-http';
 import { CSRF_HEADER } from '../../src/graphql/yoga.ts';
@@ -13,7 +14,7 @@ import { tempDir } from '../../src/devkit/paths.ts';
 const dir = tempDir();
 let server: RunningServer;
 
-test.before(async () => {
+beforeAll(test, async () => {
   server = await startServer({ storeRoot: join(dir.path, 'store'), port: 0, logger: silentLogger, seedDemo: true });
 });
 

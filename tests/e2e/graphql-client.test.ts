@@ -2,6 +2,7 @@
 // graphql-sse for the subscription, and graphql-http's audit of GraphQL over HTTP conformance.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { print } from 'graphql';
@@ -38,7 +39,7 @@ let model: FileRecord;
 let client: GraphQLClient;
 let admin: GraphQLClient;
 
-test.before(async () => {
+beforeAll(test, async () => {
   model = seedModel(store);
   store.putRaw(f32(range(6)), 'F32', [6], 'six');
   server = createServer(yoga);

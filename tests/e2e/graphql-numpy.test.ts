@@ -3,6 +3,7 @@
 // parameters, served as the route serves them (tensorPayload), give the bytes and the .npy numpy expects.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MmapCache } from '../../src/mmap/index.ts';
@@ -24,7 +25,7 @@ let reader: TensorReader;
 let yoga: GraphQLServer;
 const sources = new Map<string, string>();
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-graphql-');
   store = TensorStore.open(join(dir.path, 'store'));
   const cache = new MmapCache({ maxEntries: 8 });

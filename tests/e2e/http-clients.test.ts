@@ -2,6 +2,7 @@
 // aria2c with 4 connections, and numpy.load of a format=npy slice link (compared with numpy slicing the original).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ let bigUrl: string;
 
 const BIG = 9 * 1024 * 1024 + 12345; // not a multiple of anything a client splits by
 
-test.before(async () => {
+beforeAll(test, async () => {
   fx = await makeFixture();
   route = await startRoute(fx);
   scratch = tempDir('ipfrs-clients-');

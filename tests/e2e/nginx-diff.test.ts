@@ -10,10 +10,12 @@
 // ranges cross from the header into the data, is covered in http-download.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
+import { requireTool } from '../helpers/tools.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadPath } from '../../src/http/paths.ts';
-import { nginxBinary, startNginx, type RunningNginx } from '../helpers/nginx.ts';
+import { NGINX_INSTALL, nginxBinary, startNginx, type RunningNginx } from '../helpers/nginx.ts';
 import { tempDir } from '../../src/devkit/paths.ts';
 import { rawGet, type RawResponse } from '../helpers/raw-http.ts';
 import { BLOB_SIZE, makeFixture, parseMultipart, startRoute, type Fixture, type RouteServer } from '../helpers/download-server.ts';
@@ -26,8 +28,8 @@ let blobLink: string;
 let sliceLink: string;
 let sliceLength: number;
 
-test.before(async () => {
-  if (!nginxBinary()) throw new Error('nginx is not installed: apt-get install nginx-light (.ci/run does)');
+beforeAll(test, async () => {
+  requireTool('nginx', nginxBinary(), NGINX_INSTALL);
   fx = await makeFixture();
   route = await startRoute(fx);
   blobLink = route.sign(downloadPath({ kind: 'blob', cid: fx.blob.record.cid }));

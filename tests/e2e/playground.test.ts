@@ -4,6 +4,8 @@
 // may leave 127.0.0.1, and the page must log no error. Screenshots go to tests/screenshots/ (git-ignored).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
+import { requireTool } from '../helpers/tools.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -217,7 +219,7 @@ const capture: Logger = {
   error: (msg, fields) => void serverErrors.push(`${msg} ${JSON.stringify(fields ?? {})}`),
 };
 
-test.before(async () => {
+beforeAll(test, async () => {
   storeRoot = mkdtempSync(join(tmpdir(), 'ipfrs-playground-'));
   profile = mkdtempSync(join(tmpdir(), 'ipfrs-chromium-'));
   mkdirSync(SHOTS, { recursive: true });
@@ -225,7 +227,7 @@ test.before(async () => {
   for (const file of fixtureFiles()) await store.add(file);
   store.close();
   server = await startServer({ storeRoot, port: 0, logger: capture });
-  if (!CHROMIUM) throw new Error('no chromium found: install Debian chromium (.ci/run does) or set IPFRS_CHROMIUM');
+  requireTool('chromium', CHROMIUM, 'apt-get install chromium, or set IPFRS_CHROMIUM');
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,

@@ -4,6 +4,7 @@
 // skew) and the logs of a whole session: the admin token and the signing keys never appear in them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
 }
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir();
   root = join(dir.path, 'store');
   const store = TensorStore.open(root);

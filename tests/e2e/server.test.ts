@@ -2,6 +2,7 @@
 // start, graceful shutdown (in-process and as `ipfrs serve` under SIGTERM), and anonymous memory while serving 4 GiB.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { REPO, tempDir } from '../../src/devkit/paths.ts';
 let dir: ReturnType<typeof tempDir>;
 let server: RunningServer;
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-server-');
   server = await startServer({ storeRoot: join(dir.path, 'store'), port: 0, seedDemo: true, logger: silentLogger, inlineLimit: 1024 });
 });

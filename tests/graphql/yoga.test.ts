@@ -2,6 +2,7 @@
 // CSRF. Each gets a clear 4xx (or a typed error) and the server keeps answering. No client input yields a 500.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
 import { CSRF_HEADER } from '../../src/graphql/yoga.ts';
@@ -12,7 +13,7 @@ const MAX_UPLOAD = 64 * 1024;
 const { yoga, store, logs } = fakeYoga({ maxUploadBytes: MAX_UPLOAD });
 let model: FileRecord;
 
-test.before(() => {
+beforeAll(test, () => {
   model = seedModel(store);
 });
 

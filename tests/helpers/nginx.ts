@@ -21,6 +21,9 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
+/** How to get nginx where it is missing. */
+export const NGINX_INSTALL = 'apt-get install nginx-light';
+
 export function nginxBinary(): string | null {
   for (const path of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (existsSync(path)) return path;
   try {
@@ -32,7 +35,7 @@ export function nginxBinary(): string | null {
 
 export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const binary = nginxBinary();
-  if (!binary) throw new Error('nginx is not installed: apt-get install nginx-light');
+  if (!binary) throw new Error(`nginx is not installed: ${NGINX_INSTALL}`);
   const prefix = tempDir('ipfrs-nginx-');
   mkdirSync(join(prefix.path, 'logs'));
   const port = await freePort();

@@ -16,7 +16,7 @@ export const PYTHON = (() => {
       // try the next one
     }
   }
-  throw new Error('no python3 with numpy found: install python3-numpy');
+  throw new Error('numpy is not installed (no python3 with numpy found, IPFRS_PYTHON unset): apt-get install python3-numpy');
 })();
 
 export interface DescribedTensor {

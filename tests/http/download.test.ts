@@ -3,6 +3,7 @@
 // cache being cleared and evicted under them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { get } from 'node:http';
@@ -19,7 +20,7 @@ let ring: KeyRing; // what the signed route holds now
 let BLOB: string;
 let MODEL: string;
 
-test.before(async () => {
+beforeAll(test, async () => {
   fx = await makeFixture();
   // Two keys: links signed with the older one keep working after a rotation.
   rotated = rotateKeyRing(newKeyRing());

@@ -1,11 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newBoundary, planMultipart, type MultipartPlan } from '../../src/http/multipart.ts';
 import { parseRange } from '../../src/http/range.ts';
-import { nginxBinary, startNginx, type RunningNginx } from '../helpers/nginx.ts';
+import { NGINX_INSTALL, nginxBinary, startNginx, type RunningNginx } from '../helpers/nginx.ts';
+import { requireTool } from '../helpers/tools.ts';
 import { tempDir } from '../../src/devkit/paths.ts';
 import { rawGet } from '../helpers/raw-http.ts';
 
@@ -106,8 +108,8 @@ test('property: contentLength is the length of what gets written', () => {
 let nginx: RunningNginx | null = null;
 let dir: ReturnType<typeof tempDir> | null = null;
 
-test.before(async () => {
-  if (!nginxBinary()) return;
+beforeAll(test, async () => {
+  if (!nginxBinary()) return; // the live test says so
   dir = tempDir('ipfrs-multipart-');
   writeFileSync(join(dir.path, 'f'), BODY);
   nginx = await startNginx({ root: dir.path });
@@ -120,7 +122,7 @@ test.after(async () => {
 
 test('live: bodies equal nginx\'s once the boundary is swapped, Content-Length too', async () => {
   if (!nginx) {
-    console.warn('nginx not installed: live multipart comparison skipped');
+    requireTool('nginx', null, NGINX_INSTALL); // throws, unless IPFRS_SKIP_E2E=1
     return;
   }
   const headers = ['bytes=0-1,3-4', 'bytes=-1,0-0', 'bytes=0-10,5-15', 'bytes=98-200,5-2,0-0', 'bytes=0-49,50-99', 'bytes= 1-1 , 2-2 , 90-', 'bytes=0-0,2-2,4-4,6-6,8-8,10-10,12-12'];

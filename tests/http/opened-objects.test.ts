@@ -5,6 +5,7 @@
 // recheck time, the sweep of idle descriptors and close() bound what it holds.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { appendFileSync, chmodSync, closeSync, linkSync, openSync, readdirSync, readlinkSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,7 +20,7 @@ const TICK_MS = 25;
 let dir: ReturnType<typeof tempDir>;
 let serial = 0;
 
-test.before(() => {
+beforeAll(test, () => {
   dir = tempDir('ipfrs-opened-objects-');
 });
 

@@ -10,6 +10,7 @@
 //   handler, which ours passes faults on to) is still a catchable RuntimeError.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -65,7 +66,7 @@ function child(dir: string, name: string, script: string): ChildResult {
 const describe = (r: ChildResult) => `status ${r.status}, signal ${r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr.slice(-2000)}`;
 
 let dir: ReturnType<typeof tempDir>;
-test.before(() => {
+beforeAll(test, () => {
   dir = tempDir('ipfrs-guard-');
 });
 test.after(() => dir.cleanup());

@@ -2,6 +2,7 @@
 // /proc/self/maps once the last view is collected, views are zero-copy (RssAnon), and async work keeps its mapping.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ function newFile(size: number): { path: string; bytes: Buffer } {
   return { path, bytes };
 }
 
-test.before(() => {
+beforeAll(test, () => {
   dir = tempDir('ipfrs-mmap-lifetime-');
 });
 

@@ -2,6 +2,7 @@
 // evict/clear, files(), oversized files, and the async miss.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MmapCache, MmapError, MmapFile, mappingStats } from '../../src/mmap/index.ts';
@@ -12,7 +13,7 @@ let dir: ReturnType<typeof tempDir>;
 const files: Record<string, string> = {};
 const SIZES: Record<string, number> = { a: 10, b: 20, c: 30, d: 40, e: 50, big: 150, empty: 0 };
 
-test.before(() => {
+beforeAll(test, () => {
   dir = tempDir('ipfrs-mmap-cache-');
   for (const [name, size] of Object.entries(SIZES)) {
     files[name] = join(dir.path, `${name}.bin`);

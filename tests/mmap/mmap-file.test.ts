@@ -2,6 +2,7 @@
 // and a sparse file larger than 4 GiB read past 4 GiB.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
@@ -16,7 +17,7 @@ let small: string; // 256 bytes: byte i is i
 let empty: string;
 const SMALL = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
-test.before(() => {
+beforeAll(test, () => {
   dir = tempDir('ipfrs-mmap-file-');
   small = join(dir.path, 'small.bin');
   writeFileSync(small, SMALL);

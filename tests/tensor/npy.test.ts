@@ -3,6 +3,7 @@
 // headers are refused with a clear reason; a fuzz of mutated real headers lets only TensorFormatError out.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -46,7 +47,7 @@ print(json.dumps(out))
 const DESCRS = ['|b1', '|u1', '|i1', '<i2', '>i2', '<u2', '>u2', '<f2', '>f2', '<i4', '>i4', '<u4', '>u4', '<f4', '>f4', '<f8', '>f8', '<i8', '>i8', '<u8', '>u8'];
 const SHAPES: number[][] = [[], [0], [5], [2, 3], [3, 0, 2], [2, 3, 4], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 12345678901]];
 
-test.before(() => {
+beforeAll(test, () => {
   dir = tempDir('ipfrs-npy-');
   const cases: Array<[string, number[], string, number | null]> = [];
   for (const descr of DESCRS) for (const shape of SHAPES.slice(0, 6)) cases.push([descr, shape, 'C', null]);

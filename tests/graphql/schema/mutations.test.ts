@@ -2,6 +2,7 @@
 // (multipart) add files, deletes remove them, and every one is refused without the scope it needs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../../helpers/hooks.ts';
 import { encodeSafetensors } from '../../../src/tensor/safetensors-encode.ts';
 import { CSRF_HEADER, type GraphQLServer } from '../../../src/graphql/yoga.ts';
 import type { FileRecord } from '../../../src/store/types.ts';
@@ -12,7 +13,7 @@ const { yoga, store, cache } = fakeYoga({ maxUploadBytes: MAX_UPLOAD });
 let model: FileRecord;
 let small: FileRecord;
 
-test.before(() => {
+beforeAll(test, () => {
   model = seedModel(store);
   small = store.putRaw(f32(range(4)), 'F32', [4], 'small');
 });

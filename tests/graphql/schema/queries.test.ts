@@ -1,6 +1,7 @@
 // Read queries through yoga.fetch against fakes: files, tensors, paging, filters, node, cacheStats.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../../helpers/hooks.ts';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { FileRecord } from '../../../src/store/types.ts';
 import { f32, fakeYoga, post, range, seedModel } from '../../helpers/graphql-services.ts';
@@ -9,7 +10,7 @@ const { yoga, store, cache } = fakeYoga({ defaultPageSize: 2 });
 let model: FileRecord;
 let raw: FileRecord;
 
-test.before(() => {
+beforeAll(test, () => {
   model = seedModel(store);
   raw = store.putRaw(f32(range(6)), 'F32', [2, 3], 'grid');
 });

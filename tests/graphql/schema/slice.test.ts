@@ -2,6 +2,7 @@
 // every typed error they can answer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../../helpers/hooks.ts';
 import { verifyRequest } from '../../../src/http/sign.ts';
 import type { FileRecord } from '../../../src/store/types.ts';
 import { f32, fakeYoga, post, range, seedModel } from '../../helpers/graphql-services.ts';
@@ -11,7 +12,7 @@ let model: FileRecord;
 let fortran: FileRecord;
 let bf16: FileRecord;
 
-test.before(() => {
+beforeAll(test, () => {
   model = seedModel(store);
   // A 2x3 column-major array: stored 0 3 1 4 2 5 is the logical [[0,1,2],[3,4,5]].
   fortran = store.putRaw(f32([0, 3, 1, 4, 2, 5]), 'F32', [2, 3], 'fortran', { fortranOrder: true });

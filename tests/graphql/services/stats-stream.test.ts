@@ -1,6 +1,7 @@
 // Subscription.cacheStats over server-sent events (yoga.fetch, no socket), and its source (stats-stream.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../../helpers/hooks.ts';
 import type { CacheEvents } from '../../../src/graphql/services/ports.ts';
 import { createCacheEvents, statsStream } from '../../../src/graphql/services/stats-stream.ts';
 import type { FileRecord } from '../../../src/store/types.ts';
@@ -9,7 +10,7 @@ import { ADMIN_TOKEN, bearer, FakeCache, FakeStore, fakeYoga, post, seedModel } 
 const { yoga, store, cache } = fakeYoga();
 let model: FileRecord;
 
-test.before(() => {
+beforeAll(test, () => {
   model = seedModel(store);
 });
 

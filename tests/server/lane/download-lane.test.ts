@@ -4,6 +4,7 @@
 // them without the lane, half-close, disconnects mid-body, the idle and head timeouts, closeIdle(), and the observer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../../helpers/hooks.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -96,7 +97,7 @@ let HUGE: string;
 let bigBytes: Buffer;
 let hugeBytes: Buffer;
 
-test.before(async () => {
+beforeAll(test, async () => {
   fx = await makeFixture();
   bigBytes = randomBytes(BIG_SIZE);
   hugeBytes = randomBytes(HUGE_SIZE);

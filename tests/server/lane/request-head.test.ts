@@ -4,6 +4,7 @@
 // invariants in process, and a differential against a real node:http server fed the very same bytes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../../helpers/hooks.ts';
 import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -400,7 +401,7 @@ interface NodeRead {
 let server: Server;
 let port: number;
 
-test.before(async () => {
+beforeAll(test, async () => {
   // Answers with what node:http read (in a header, as HEAD has no body), then closes: one connection per case, so a
   // refusal (400, 505...) cannot leak into the next case.
   server = createServer((req, res) => {

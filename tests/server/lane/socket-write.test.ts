@@ -3,6 +3,7 @@
 // in order, and a broken connection or a lost page is an error, never a crash.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../../helpers/hooks.ts';
 import { ftruncateSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { tempDir } from '../../../src/devkit/paths.ts';
 
 let dir: ReturnType<typeof tempDir>;
 
-test.before(() => {
+beforeAll(test, () => {
   dir = tempDir('ipfrs-socket-write-');
 });
 test.after(() => dir.cleanup());
