@@ -5,6 +5,7 @@
 //   delete the upload's temp file: NOT_FOUND, logged nowhere).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
@@ -15,7 +16,7 @@ const dir = tempDir();
 const root = join(dir.path, 'store');
 let server: ServerChild;
 
-test.before(async () => {
+beforeAll(test, async () => {
   server = await spawnServer(root);
 });
 
