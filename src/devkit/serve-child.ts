@@ -48,7 +48,11 @@ export async function spawnServer(storeRoot: string, args: string[] = [], option
   });
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time\nstdout: ${out}\nstderr: ${err}`)), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      // Killed, not left running: a live child would keep the test run from ever exiting.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in time\nstdout: ${out}\nstderr: ${err}`));
+    }, options.timeoutMs ?? 30_000);
     const check = () => {
       const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (match) {
