@@ -2,6 +2,7 @@
 // raw declarations.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { thrown } from '../helpers/assert.ts';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -20,16 +21,7 @@ function readLikeTheStore(file: Buffer, name?: string): ParsedFile {
   return parseTensorFile(file.subarray(0, Math.min(needed, file.length)), file.length, { name });
 }
 
-function formatError(fn: () => unknown): TensorFormatError {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, TensorFormatError);
-    return error as TensorFormatError;
-  }
-  assert.unreachable('accepted');
-  throw new Error('unreachable');
-}
+const formatError = (fn: () => unknown): TensorFormatError => thrown(fn, TensorFormatError, 'accepted');
 
 test('every fixture, read as the store reads it, matches python and numpy', () => {
   const files = fixtureFiles();

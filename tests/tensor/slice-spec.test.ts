@@ -2,19 +2,11 @@
 // items; garbage refused with INVALID_SLICE saying what and where.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { thrown } from '../helpers/assert.ts';
 import { SliceSpecError } from '../../src/tensor/errors.ts';
 import { parseSliceSpec } from '../../src/tensor/slice-spec.ts';
 
-function sliceError(fn: () => unknown): SliceSpecError {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, SliceSpecError);
-    return error as SliceSpecError;
-  }
-  assert.unreachable('no SliceSpecError');
-  throw new Error('unreachable');
-}
+const sliceError = (fn: () => unknown): SliceSpecError => thrown(fn, SliceSpecError, 'no SliceSpecError');
 
 test('parseSliceSpec: items, with numpy spellings', () => {
   const table: Array<[string, unknown[]]> = [

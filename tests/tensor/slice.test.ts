@@ -2,6 +2,7 @@
 // element-by-element reference on random shapes and specs, C and Fortran order), coalescing, and its limits.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { thrown } from '../helpers/assert.ts';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { SliceSpecError } from '../../src/tensor/errors.ts';
@@ -20,16 +21,7 @@ function elements(plan: SlicePlan, itemSize: number): number[] {
   return out;
 }
 
-function sliceError(fn: () => unknown): SliceSpecError {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, SliceSpecError);
-    return error as SliceSpecError;
-  }
-  assert.unreachable('no SliceSpecError');
-  throw new Error('unreachable');
-}
+const sliceError = (fn: () => unknown): SliceSpecError => thrown(fn, SliceSpecError, 'no SliceSpecError');
 
 test('planSlice on a 4x5 float32: shapes, dropped axes and coalesced byte ranges', () => {
   const table: Array<[string, number[], number[]]> = [

@@ -1,7 +1,7 @@
 // Tensor.slice and Tensor.downloadLink: numpy basic indexing, answered inline up to the inline limit, else as a link.
 import { contentTypeFor } from '../../http/headers.ts';
 import { MAX_SLICE_LENGTH } from '../../http/paths.ts';
-import { planSlice, type SlicePlan } from '../../tensor/slice.ts';
+import { planSlice } from '../../tensor/slice.ts';
 import { decodeValues } from '../../tensor/values.ts';
 import { cOrderSpec, npyHeaderOf, planPayload } from '../../store/tensor-payload.ts';
 import { builder } from '../builder.ts';
