@@ -2,7 +2,7 @@
 // the download route's own idea of what a tensor or slice is (src/http/representations.ts: the same bytes, the
 // same gather in C++ for strided slices), uploads into the store's atomic ingest.
 import type { ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
-import type { CacheEvents, CachePort } from '../graphql/context.ts';
+import type { CacheEvents, CachePort } from '../graphql/services/ports.ts';
 import type { AuthPort } from './auth.ts';
 import { InvalidSliceError } from '../graphql/errors.ts';
 import { bodyViews } from '../http/body.ts';

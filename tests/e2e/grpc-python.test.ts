@@ -4,6 +4,7 @@
 // and adds a file with a bearer token.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ let fx: GrpcFixture;
 const cases: Array<{ cid: string; name: string; spec: string; path: string; tensor: string }> = [];
 let big = { cid: '', name: 'big', size: 4 * 1024 * 1024 };
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-python-');
   fx = await startGrpcFixture(join(dir.path, 'store'));
   for (const path of fixtureFiles()) {

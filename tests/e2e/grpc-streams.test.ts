@@ -5,6 +5,7 @@
 // DEADLINE_EXCEEDED.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { status, type ClientReadableStream } from '@grpc/grpc-js';
 import { closeSync, openSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ let cid = '';
 let objectPath = '';
 let token = '';
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-streams-');
   const root = join(dir.path, 'store');
   // Mostly a hole (cheap to write), with a marker at each MiB so the bytes can be checked.

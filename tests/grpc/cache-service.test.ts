@@ -2,6 +2,7 @@
 // scope only; WatchStats sends the stats now and again after a change, checks its interval, and ends on shutdown.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { status } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ let dir: ReturnType<typeof tempDir>;
 let fx: GrpcFixture;
 let cid = '';
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-cache-');
   fx = await startGrpcFixture(join(dir.path, 'store'));
   const path = join(dir.path, 'a.bin');

@@ -3,6 +3,7 @@
 // counts calls by method and code.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { credentials, loadPackageDefinition, Metadata, status, type Client, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
@@ -23,7 +24,7 @@ let server: RunningServer;
 let clients: GrpcClients;
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, enabled: () => false };
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-server-');
   server = await startServer({ storeRoot: join(dir.path, 'store'), port: 0, grpcPort: 0, logger: quiet as never, graphiql: false });
   clients = grpcClients(server.grpc!.address);

@@ -5,6 +5,7 @@
 // GraphQL's message.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { Metadata, status } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ let fx: GrpcFixture;
 const sources = new Map<string, string>();
 let bigCid = '';
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-tensors-');
   fx = await startGrpcFixture(join(dir.path, 'store'), { maxUploadBytes: 4 * MiB });
   for (const path of fixtureFiles()) {
