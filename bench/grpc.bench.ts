@@ -7,7 +7,7 @@ import { guarded, type BenchContext, type RowHeader } from './lib/context.ts';
 import type { HttpFixture } from './lib/fixtures.ts';
 import { callLoad, pythonReader, readSliceLoad, tensorClient } from './lib/grpc-load.ts';
 import { errorCount, requestScript, runWrk } from './lib/load.ts';
-import { freePort } from './lib/ports.ts';
+import { freePort } from '../src/devkit/ports.ts';
 import { startGrpcReadStream, startIpfrs, type RunningServer } from './lib/servers.ts';
 import { alternate } from './lib/stats.ts';
 import { makeRow, skippedRow, type Row } from './lib/table.ts';

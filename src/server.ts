@@ -4,26 +4,27 @@
 // Builds the real services over one store folder: TensorStore, the mmap cache, the reader, the signing key ring and
 // the admin token (both generated at first start, mode 0600). Secrets never reach the logs; neither do query
 // strings (a signed link is a credential until it expires).
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { mmapCachePort, tensorReaderPort } from './graphql/adapters.ts';
-import { tokenVerifier } from './graphql/auth.ts';
+import { mmapCachePort, tensorReaderPort } from './graphql/services/adapters.ts';
+import { tokenVerifier } from './graphql/services/auth.ts';
 import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLServices } from './graphql/context.ts';
-import { signedLinks } from './graphql/links.ts';
-import { createCacheEvents } from './graphql/stats-stream.ts';
+import { signedLinks } from './graphql/services/links.ts';
+import { createCacheEvents } from './graphql/services/stats-stream.ts';
 import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
 import type { RunningGrpcServer } from './grpc/server.ts';
 import { createDownloadRoute } from './http/download.ts';
-import { keyRingFromJSON, type KeyRing } from './http/sign.ts';
+import { INTERNAL_ERROR_BODY } from './http/refusal.ts';
 import { MmapCache, MmapFile } from './mmap/index.ts';
-import { attachDownloadLane, type LaneObserver } from './server/download-lane.ts';
-import { createLogger, type Logger } from './server/logger.ts';
-import { Metrics } from './server/metrics.ts';
+import { attachDownloadLane, type LaneObserver } from './server/lane/download-lane.ts';
+import { busyWithResponse } from './server/lane/node-internals.ts';
+import { createLogger, type Logger } from './telemetry/logger.ts';
+import { Metrics } from './telemetry/metrics.ts';
 import { createPlaygroundHandler } from './server/playground.ts';
 import { seedDemo } from './store/demo.ts';
-import { KEYS_FILE, loadOrCreateAdminToken, loadOrCreateKeyRing } from './store/secrets.ts';
+import { loadOrCreateAdminToken } from './store/secrets.ts';
+import { keyRingSource } from './server/key-ring.ts';
 import { TensorReader } from './store/tensor-reader.ts';
 import { openWarnings, TensorStore } from './store/tensor-store.ts';
 
@@ -82,7 +83,6 @@ type Route = 'graphql' | 'download' | 'healthz' | 'readyz' | 'metrics' | 'playgr
 
 const DEFAULT_CACHE_ENTRIES = 1024;
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
-const RING_RECHECK_MS = 1000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
@@ -172,7 +172,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger.error('unexpected error', { error, route, path: pathOf(req.url ?? '/') });
     if (!res.headersSent) {
       res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end('{"error":"INTERNAL","status":500,"message":"internal error (logged on the server)"}\n');
+      res.end(INTERNAL_ERROR_BODY);
     } else {
       res.destroy();
     }
@@ -249,7 +249,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   server.closeIdleConnections = () => {
     lane?.closeIdle();
-    for (const socket of sockets) if (!lane?.holds(socket) && !(socket as { _httpMessage?: unknown })._httpMessage) socket.destroy();
+    for (const socket of sockets) if (!lane?.holds(socket) && !busyWithResponse(socket)) socket.destroy();
   };
   const closeAllConnections = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => {
@@ -347,42 +347,6 @@ function sendText(res: ServerResponse, req: IncomingMessage, status: number, typ
   const body = Buffer.from(text);
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(body.length), 'Cache-Control': 'no-store' });
   res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-/**
- * The signing keys, re-read when the file changes (checked at most once a second), so a key rotated with
- * secrets.rotateKeyRing signs new links at once while links signed with the older keys keep working.
- */
-function keyRingSource(root: string, logger: Logger): () => KeyRing {
-  const { ring: stored, created } = loadOrCreateKeyRing(root);
-  if (created) logger.info('generated a link-signing key', { file: `${root}/${KEYS_FILE}` });
-  let ring = keyRingFromJSON(stored);
-  let mtime = mtimeOf(`${root}/${KEYS_FILE}`);
-  let checkedAt = Date.now();
-  return () => {
-    const now = Date.now();
-    if (now - checkedAt < RING_RECHECK_MS) return ring;
-    checkedAt = now;
-    const current = mtimeOf(`${root}/${KEYS_FILE}`);
-    if (current !== mtime) {
-      try {
-        ring = keyRingFromJSON(loadOrCreateKeyRing(root).ring);
-        mtime = current;
-        logger.info('signing keys reloaded', { current: ring.current, keys: ring.keys.size });
-      } catch (error) {
-        logger.error('signing keys file is unreadable: keeping the keys loaded before', { error: (error as Error).message });
-      }
-    }
-    return ring;
-  };
-}
-
-function mtimeOf(path: string): number {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return 0;
-  }
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {

@@ -5,8 +5,8 @@ import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nginxConfig } from './nginx-config.ts';
-import { freePort } from './ports.ts';
+import { nginxConfig } from '../../src/devkit/nginx-config.ts';
+import { freePort } from '../../src/devkit/ports.ts';
 import { sleep } from './stats.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,11 +1,10 @@
 // `ipfrs link`: prints a signed, expiring URL to a file, a tensor or a slice, for the server of this store.
 import { UsageError, parseDuration } from '../config.ts';
-import { signedLinks } from '../graphql/links.ts';
+import { signedLinks } from '../graphql/services/links.ts';
 import { keyRingFromJSON, MAX_EXPIRES_IN } from '../http/sign.ts';
 import { StoreError } from '../store/errors.ts';
 import { loadOrCreateKeyRing } from '../store/secrets.ts';
-import { numpyDescr } from '../tensor/dtype.ts';
-import { npyHeader } from '../tensor/npy.ts';
+import { planPayload } from '../store/tensor-payload.ts';
 import { planSlice } from '../tensor/slice.ts';
 import { formattedPayload, subsetPayload } from '../store/format-payload.ts';
 import { parseTensorList, type DownloadFormat } from '../http/paths.ts';
@@ -74,15 +73,10 @@ export const link: Command = {
         if (!tensor) throw new StoreError('NOT_FOUND', `file ${cid} has no tensor named ${JSON.stringify(values.tensor)}`);
         // Check now what the server would refuse later: a spec that does not fit, a dtype NumPy lacks.
         const spec = values.slice?.trim() ?? '';
-        const whole = spec === '' || spec === '...' || spec === ':';
-        const plan = whole ? null : planSlice(tensor, spec);
-        byteLength = plan ? plan.byteLength : tensor.byteLength;
-        if (format === 'arrow' || format === 'safetensors') byteLength = formattedPayload(planOnly, tensor, { slice: values.slice, format }).byteLength;
-        if (format === 'npy') {
-          const descr = numpyDescr(tensor.dtype, tensor.littleEndian);
-          if (!descr) throw new StoreError('INVALID_ARGUMENT', `NumPy has no ${tensor.dtype} dtype: use --format raw`);
-          byteLength += npyHeader(descr, plan ? plan.shape : tensor.shape, plan ? false : tensor.fortranOrder).byteLength;
-        }
+        byteLength =
+          format === 'arrow' || format === 'safetensors'
+            ? formattedPayload(planOnly, tensor, { slice: values.slice, format }).byteLength
+            : planPayload(tensor, { slice: spec, format: format as 'raw' | 'npy' | undefined }).byteLength;
         signed = links.tensor(cid, tensor.name, { slice: spec === '' ? null : values.slice, format: format as DownloadFormat | undefined, expiresIn });
       }
       // Appended, not resolved: a base with a path prefix (a proxy that strips it) keeps its prefix.

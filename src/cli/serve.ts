@@ -1,7 +1,7 @@
 // `ipfrs serve`: the HTTP server (GraphQL, downloads, health, metrics, playground) and the gRPC server beside it,
 // until SIGTERM or SIGINT.
 import { UsageError, parseSize, resolveStoreRoot } from '../config.ts';
-import { createLogger, type LogLevel } from '../server/logger.ts';
+import { createLogger, type LogLevel } from '../telemetry/logger.ts';
 import { parse, println, type Command } from './common.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];

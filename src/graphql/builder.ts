@@ -4,14 +4,14 @@ import '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import MemoComplexityPlugin from './memo-complexity.ts';
-import SyncNodeIdPlugin from './sync-node-id.ts';
+import MemoComplexityPlugin from './plugins/memo-complexity.ts';
+import SyncNodeIdPlugin from './plugins/sync-node-id.ts';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars';
-import { isStoreCid } from '../http/paths.ts';
-import { refusal } from './auth.ts';
+import { CID_KIND, isStoreCid, notACidMessage } from '../store/cid.ts';
+import { refusal } from './services/auth.ts';
 import type { GraphQLContext } from './context.ts';
-import { ForbiddenError, InvalidArgumentError, notACidMessage } from './errors.ts';
+import { ForbiddenError, InvalidArgumentError } from './errors.ts';
 
 /** What an uploaded multipart file part looks like to resolvers (a WHATWG File). */
 export interface UploadedFile {
@@ -90,7 +90,7 @@ builder.addScalarType(
   'CID',
   new GraphQLScalarType<string, string>({
     name: 'CID',
-    description: 'A content identifier of this store: CIDv1, raw codec, sha2-256, base32 lowercase (`bafkrei...`).',
+    description: `A content identifier of this store: ${CID_KIND} (\`bafkrei...\`).`,
     specifiedByURL: 'https://github.com/multiformats/cid',
     serialize: (value) => String(value),
     parseValue: (value) => checkCid(value),

@@ -2,7 +2,8 @@
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { DownloadFormat } from '../http/paths.ts';
 import type { DType } from '../tensor/dtype.ts';
-import type { GraphQLConfig, GraphQLContext, SignedPath } from './context.ts';
+import type { GraphQLConfig, GraphQLContext } from './context.ts';
+import type { SignedPath } from './services/ports.ts';
 import { InvalidArgumentError, TooLargeError } from './errors.ts';
 
 export interface InlineSliceRecord {

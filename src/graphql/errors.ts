@@ -111,9 +111,3 @@ export class InvalidArgumentError extends ApiError {
     super('INVALID_ARGUMENT', message);
   }
 }
-
-/** What a CID argument that is not one of this store's is told (the CID scalar, and gRPC's cid fields). */
-export function notACidMessage(value: unknown): string {
-  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value;
-  return `not a CID of this store (CIDv1, raw, sha2-256, base32 "bafkrei..."): ${shown}`;
-}

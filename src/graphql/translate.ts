@@ -55,7 +55,7 @@ export function translate(error: unknown, hints: TranslateHints = {}): unknown {
   return error;
 }
 
-/** MmapError IO_ERROR, by its name: the schema's code loads nothing of src/mmap (tests/graphql-schema.test.ts). */
+/** MmapError IO_ERROR, by its name: the schema's code loads nothing of src/mmap (tests/graphql/sdl.test.ts). */
 function isMmapIoError(error: unknown): error is Error & { path?: unknown } {
   return error instanceof Error && error.name === 'MmapError' && (error as { code?: unknown }).code === 'IO_ERROR';
 }

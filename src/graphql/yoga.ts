@@ -6,15 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga as createYogaServer, maskError, type YogaServerInstance } from 'graphql-yoga';
-import { authenticate } from './auth.ts';
+import { authenticate } from './services/auth.ts';
 import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLContext, type GraphQLServices } from './context.ts';
 import { schema } from './schema/index.ts';
 import { createInlineBudgets, type RequestInlineBudget } from './inline-budget.ts';
-import { createCacheEvents } from './stats-stream.ts';
-import { useBodyLimit } from './use-body-limit.ts';
-import { useMaxAliases } from './use-max-aliases.ts';
-import { useMaxDepth } from './use-max-depth.ts';
-import { useMaxTokens } from './use-max-tokens.ts';
+import { createCacheEvents } from './services/stats-stream.ts';
+import { useBodyLimit } from './plugins/use-body-limit.ts';
+import { useMaxAliases } from './plugins/use-max-aliases.ts';
+import { useMaxDepth } from './plugins/use-max-depth.ts';
+import { useMaxTokens } from './plugins/use-max-tokens.ts';
 
 export interface YogaOptions {
   /** Default `/graphql`. */

@@ -2,8 +2,8 @@
 // authenticate() as GraphQL (src/graphql/auth.ts), with GraphQL's messages. The one place gRPC meets the access
 // model: when src/auth/ replaces it, only this file changes.
 import { status, type Metadata } from '@grpc/grpc-js';
-import { authenticate, refusal, type Scope } from '../graphql/auth.ts';
-import type { AuthPort } from '../graphql/context.ts';
+import { authenticate, refusal } from '../graphql/services/auth.ts';
+import type { AuthPort, Scope } from '../graphql/services/ports.ts';
 import { GrpcError } from './status.ts';
 
 export type { AuthPort, Scope };

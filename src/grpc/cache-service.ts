@@ -1,8 +1,8 @@
 // ipfrs.v1.CacheService over the mmap cache (the same CachePort and change events as GraphQL, so a Clear here
 // wakes GraphQL's cacheStats subscribers and a GraphQL clearCache wakes WatchStats).
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import type { CacheAccess as PortAccess } from '../graphql/context.ts';
-import { cacheSnapshot, statsStream, type CacheSnapshot } from '../graphql/stats-stream.ts';
+import type { CacheAccess as PortAccess } from '../graphql/services/ports.ts';
+import { cacheSnapshot, statsStream, type CacheSnapshot } from '../graphql/services/stats-stream.ts';
 import type { CacheAccess } from './generated/ipfrs/v1/CacheAccess.ts';
 import type { CacheEntry } from './generated/ipfrs/v1/CacheEntry.ts';
 import type { CacheServiceHandlers } from './generated/ipfrs/v1/CacheService.ts';

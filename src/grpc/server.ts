@@ -12,7 +12,7 @@ import {
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import type { Metrics } from '../server/metrics.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
 import { cacheService } from './cache-service.ts';
 import { UndecodableRequest } from './handlers.ts';
 import { loadDefinition, loadDefinitionWithHealth } from './proto.ts';

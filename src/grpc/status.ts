@@ -5,7 +5,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ApiError, type ErrorCode } from '../graphql/errors.ts';
 import { translate, type TranslateHints } from '../graphql/translate.ts';
-import { Refusal } from '../http/refusal.ts';
+import { INTERNAL_ERROR, Refusal } from '../http/refusal.ts';
 
 /** An error with the status it is sent with (grpc-js reads `code` and `details`). */
 export class GrpcError extends Error implements Partial<ServiceError> {
@@ -44,7 +44,8 @@ const BY_HTTP_STATUS: Record<number, status> = {
   503: status.UNAVAILABLE,
 };
 
-export const INTERNAL_MESSAGE = 'internal error (logged on the server)';
+/** The words of the one 500 (src/http/refusal.ts), for gRPC's INTERNAL. */
+export const INTERNAL_MESSAGE = INTERNAL_ERROR.message;
 
 /** The status an error is sent with; `unexpected` true when it is a bug (INTERNAL) and should be logged whole. */
 export function toStatus(error: unknown, hints?: TranslateHints): { code: status; details: string; unexpected: boolean } {

@@ -2,11 +2,13 @@
 // the download route's own idea of what a tensor or slice is (src/http/representations.ts: the same bytes, the
 // same gather in C++ for strided slices), uploads into the store's atomic ingest.
 import type { ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
-import type { CacheEvents, CachePort } from '../graphql/context.ts';
+import type { CacheEvents, CachePort } from '../graphql/services/ports.ts';
 import type { AuthPort } from './auth.ts';
-import { InvalidSliceError, notACidMessage } from '../graphql/errors.ts';
+import { InvalidSliceError } from '../graphql/errors.ts';
 import { bodyViews } from '../http/body.ts';
-import { isStoreCid, MAX_SLICE_LENGTH, type DownloadFormat } from '../http/paths.ts';
+import { MAX_SLICE_LENGTH, type DownloadFormat } from '../http/paths.ts';
+import { isStoreCid, notACidMessage } from '../store/cid.ts';
+import { isWholeTensor } from '../store/tensor-payload.ts';
 import { resolveTensor, type Lookups } from '../http/representations.ts';
 import type { TensorReader } from '../store/tensor-reader.ts';
 import type { TensorStore } from '../store/tensor-store.ts';
@@ -95,11 +97,11 @@ export function tensorServiceHandlers(deps: TensorServiceDeps): TensorServiceHan
         tensor: (object, name) => (tensor = store.getTensor(object, name || null)),
       };
       const format = SLICE_FORMATS[request.format] ?? 'raw';
-      const { resolved, file } = resolveTensor({ kind: 'tensor', cid, name: request.name }, { slice: spec.trim() === '' ? null : spec, format }, { reader }, lookups);
+      const { resolved, file } = resolveTensor({ kind: 'tensor', cid, name: request.name }, { slice: spec.trim() === '' ? null : spec, format }, reader, lookups);
       const { rep } = resolved;
       const offset = request.offset;
       if (offset > rep.length) throw outOfRange(`offset ${offset} is past the end of the answer (${rep.length} bytes)`);
-      const whole = ['', '...', ':'].includes(spec.trim());
+      const whole = isWholeTensor(spec);
       // The gather of a strided slice happens here, once, before the header: a failure is a status, not a cut.
       const pieces = resolved.pieces();
       call.write({

@@ -2,7 +2,7 @@
 // `/v1/file/<cid>[?tensors=a,b]` and the Zarr view `/zarr/<cid>/<key>` (zarr.ts).
 // Every decision is made by the pure modules (paths, sign, conditional, range, multipart, headers, refusal); this
 // file looks things up in the store and maps them (with representations.ts), making a DownloadReply (status,
-// headers, views of mapped memory). Writing it is a transport's job: `handle` here for node:http, and src/server/download-lane.ts, a
+// headers, views of mapped memory). Writing it is a transport's job: `handle` here for node:http, and src/server/lane/download-lane.ts, a
 // leaner HTTP/1.1 path for the download requests that make up most of a server's traffic; both write the views
 // to the socket with send.ts.
 //
@@ -16,12 +16,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MmapFile } from '../mmap/index.ts';
 import type { TensorReader } from '../store/tensor-reader.ts';
 import type { FileRecord, TensorRecord } from '../store/types.ts';
-import type { Logger } from '../server/logger.ts';
-import type { Metrics } from '../server/metrics.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
 import { evaluatePreconditions, type Precondition } from './conditional.ts';
 import { corsHeaders, corsPreflightHeaders, varyingHeaderList, type CachePolicy, type HeaderList, type HeaderMap, type Representation } from './headers.ts';
 import { planMultipart } from './multipart.ts';
-import { asRefusal, Refusal } from './refusal.ts';
+import { asRefusal, INTERNAL_ERROR, Refusal, refusalBody } from './refusal.ts';
 import { PUBLIC_CACHE, resolveBlob, resolveFile, resolveTensor, type Lookups, type Resolved } from './representations.ts';
 import { isZarrPath, parseZarrPath, resolveZarr, type ZarrPath } from './zarr.ts';
 import { parseDownloadPath, parseDownloadQuery, splitRequestTarget, type DownloadQuery, type DownloadTarget } from './paths.ts';
@@ -65,7 +65,7 @@ export interface DownloadOptions {
 
 /**
  * An answer, made before anything is written: status, headers and body. Transports (node:http below, the download
- * lane in src/server/download-lane.ts) add Date and the connection headers, write the head, then `send` the body.
+ * lane in src/server/lane/download-lane.ts) add Date and the connection headers, write the head, then `send` the body.
  */
 export interface DownloadReply {
   status: number;
@@ -252,8 +252,8 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     }
     const target = parsed.target;
     if (target.kind === 'blob') return resolveBlob(target.cid, lookups);
-    if (target.kind === 'file') return resolveFile(target, parsed.query, options, lookups);
-    return resolveTensor(target, parsed.query, options, lookups);
+    if (target.kind === 'file') return resolveFile(target, parsed.query, options.reader, lookups);
+    return resolveTensor(target, parsed.query, options.reader, lookups);
   };
 
   const onBytes = (n: number): void => options.metrics?.addBytes(n);
@@ -327,7 +327,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
       const refusal = asRefusal(error);
       if (!refusal) {
         options.logger?.error('download: unexpected error', { error, url: loggable(request.url) });
-        return errorReply(new Refusal(500, 'INTERNAL', 'internal error (logged on the server)'), request.method);
+        return errorReply(INTERNAL_ERROR, request.method);
       }
       if (refusal.status >= 500) options.logger?.error('download: server-side failure', { error, url: loggable(request.url) });
       return errorReply(refusal, request.method);
@@ -379,7 +379,7 @@ function* multipartViews(plan: ReturnType<typeof planMultipart>, views: (range: 
 }
 
 function errorReply(refusal: Refusal, method: string): DownloadReply {
-  const body = Buffer.from(`${JSON.stringify({ error: refusal.code, status: refusal.status, ...(refusal.reason ? { reason: refusal.reason } : {}), message: refusal.message })}\n`);
+  const body = Buffer.from(refusalBody(refusal));
   const headers = headerList({
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(body.length),

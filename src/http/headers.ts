@@ -18,6 +18,8 @@
 // - A 304 carries only ETag, Cache-Control and CORS (nginx also drops Content-Type, Content-Length and
 //   Accept-Ranges from its 304s). A 416 carries Content-Range `bytes */<length>` and no ETag, like nginx's.
 import { createHash } from 'node:crypto';
+import { blobFilename, tensorFilename } from '../store/tensor-payload.ts';
+import type { FileFormat } from '../store/types.ts';
 import type { DownloadFormat, DownloadQuery, DownloadTarget } from './paths.ts';
 import { contentRange, unsatisfiedRange, type ByteRange } from './range.ts';
 
@@ -66,7 +68,6 @@ export function contentTypeFor(format: DownloadFormat): string {
   return format === 'npy' ? CONTENT_TYPE_NPY : format === 'arrow' ? CONTENT_TYPE_ARROW : CONTENT_TYPE_RAW;
 }
 
-const EXTENSIONS: Record<DownloadFormat, string> = { raw: '.bin', npy: '.npy', arrow: '.arrow', safetensors: '.safetensors' };
 
 export function etagFor(target: DownloadTarget, query: DownloadQuery = { slice: null, format: 'raw' }): string {
   if (target.kind === 'blob') {
@@ -91,27 +92,10 @@ export function etagFor(target: DownloadTarget, query: DownloadQuery = { slice: 
   return `"${target.cid}/~${digest}"`;
 }
 
-/**
- * A download name: `<cid>.<ext>` for a blob; otherwise the tensor name (slashes made `_`), then for a slice `_` and
- * the spec (`w_0-8_--3` for `0:8, ::-3`: spaces dropped, colons `-`, commas and anything else `_`, as the playground
- * names its downloads), so that every slice of a tensor saves under its own name, valid on any file system (a digest
- * past 48 characters); then `.bin` or `.npy`.
- */
-export function defaultFilename(target: DownloadTarget, query: DownloadQuery, fileFormat?: 'safetensors' | 'npy' | 'raw'): string {
+/** A download name (src/store/tensor-payload.ts decides): `<cid>.<ext>` for a blob, else the tensor's (and slice's). */
+export function defaultFilename(target: DownloadTarget, query: DownloadQuery, fileFormat?: FileFormat): string {
   if (target.kind === 'file' && query.tensors) return `${target.cid}-subset.safetensors`;
-  if (target.kind !== 'tensor') return `${target.cid}.${fileFormat === 'safetensors' ? 'safetensors' : fileFormat === 'npy' ? 'npy' : 'bin'}`;
-  const spec = (query.slice ?? '').replace(/\s+/g, '');
-  // A spec that selects everything (`:, :`, `...`) names the whole tensor.
-  const whole = spec.split(',').every((part) => part === '' || part === ':' || part === '::' || part === '...');
-  const slice = whole ? '' : `_${sliceTag(spec)}`;
-  return `${target.name.replace(/[/\\]/g, '_')}${slice}${EXTENSIONS[query.format]}`;
-}
-
-const MAX_SLICE_TAG = 48;
-
-function sliceTag(spec: string): string {
-  const tag = spec.replace(/:/g, '-').replace(/[^\w.,-]+/g, '_').replace(/,/g, '_');
-  return tag.length <= MAX_SLICE_TAG ? tag : createHash('sha256').update(spec).digest('hex').slice(0, 16);
+  return target.kind !== 'tensor' ? blobFilename(target.cid, fileFormat) : tensorFilename(target.name, query.slice, query.format);
 }
 
 /**

@@ -35,12 +35,21 @@ export interface OpenedObjectsOptions {
   recheckMs?: number;
   /** How long the fstat of an entry is trusted (default 10 ms; 0: one fstat per open). */
   statEveryMs?: number;
+  /** The clock, in milliseconds, that never goes back (default performance.now): tests step it instead of sleeping. */
+  now?: () => number;
+  /** Runs `sweep` every `ms` until the returned stop function is called (default: an unref'd setInterval). */
+  every?: (ms: number, sweep: () => void) => () => void;
 }
+
+const everyInterval = (ms: number, sweep: () => void): (() => void) => {
+  const timer = setInterval(sweep, ms).unref();
+  return () => clearInterval(timer);
+};
 
 interface Entry {
   file: MmapFile;
   checkedAt: number;
-  /** When unchanged() last ran (performance.now(), as checkedAt: a clock that never goes back). */
+  /** When unchanged() last ran (options.now(), as checkedAt: a clock that never goes back). */
   statAt: number;
   /** A descriptor of the object's file with its size and ctime at the check; null: check by path. */
   fd: number | null;
@@ -56,8 +65,11 @@ export class OpenedObjects {
   readonly #budget: number;
   readonly #recheckMs: number;
   readonly #statEveryMs: number;
+  readonly #now: () => number;
+  readonly #every: (ms: number, sweep: () => void) => () => void;
   #descriptors = 0;
-  #sweeper: NodeJS.Timeout | null = null;
+  /** Stops the sweep; null while no descriptor is held. */
+  #sweeper: (() => void) | null = null;
 
   constructor(options: OpenedObjectsOptions) {
     const positive = (name: string, value: number | undefined, min: number) => {
@@ -72,11 +84,13 @@ export class OpenedObjects {
     this.#budget = options.descriptors ?? 256;
     this.#recheckMs = options.recheckMs ?? 1000;
     this.#statEveryMs = options.statEveryMs ?? DEFAULT_STAT_EVERY_MS;
+    this.#now = options.now ?? (() => performance.now());
+    this.#every = options.every ?? everyInterval;
   }
 
   /** The mapped object: from an entry checked in full less than recheckMs ago and unchanged since, or opened anew. */
   open(cid: string): MmapFile {
-    const at = performance.now();
+    const at = this.#now();
     const entry = this.#entries.get(cid);
     if (entry !== undefined) {
       if (at - entry.checkedAt < this.#recheckMs && !entry.file.closed && this.#unchanged(entry, at) && this.#options.cached(entry.file)) return entry.file;
@@ -94,7 +108,7 @@ export class OpenedObjects {
   /** Closes every descriptor (on server shutdown). */
   close(): void {
     for (const [cid, entry] of this.#entries) this.#forget(cid, entry);
-    if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#sweeper?.();
     this.#sweeper = null;
   }
 
@@ -128,7 +142,7 @@ export class OpenedObjects {
     entry.ctimeMs = now.ctimeMs;
     entry.ino = now.ino;
     this.#descriptors++;
-    this.#sweeper ??= setInterval(() => this.#sweep(), 5 * this.#recheckMs).unref();
+    this.#sweeper ??= this.#every(5 * this.#recheckMs, () => this.#sweep());
     return entry;
   }
 
@@ -148,10 +162,10 @@ export class OpenedObjects {
   }
 
   #sweep(): void {
-    const stale = performance.now() - this.#recheckMs;
+    const stale = this.#now() - this.#recheckMs;
     for (const [cid, entry] of this.#entries) if (entry.checkedAt < stale) this.#forget(cid, entry);
     if (this.#descriptors === 0 && this.#sweeper) {
-      clearInterval(this.#sweeper);
+      this.#sweeper();
       this.#sweeper = null;
     }
   }

@@ -7,10 +7,8 @@
 // - The pathname is checked raw, as received (not through `new URL`, which would resolve `..` and `%2e%2e` and
 //   hide the attempt). Refused with 400: characters outside printable ASCII (NUL, controls, spaces, raw UTF-8),
 //   a backslash, `%00`, an empty segment (`//`, a trailing `/`), a `.` or `..` segment in any spelling (`%2e%2E`).
-// - The CID must be written literally (no escapes) in the one form the store mints: CIDv1, raw codec (0x55),
-//   sha2-256, base32 lowercase (`bafkrei...`). CIDv0, other bases, codecs or hashes: 400. The bytes are checked
-//   here rather than with multiformats' CID.parse: that package only exports an ESM `import` condition, which the
-//   CommonJS test runner (`uvu -r tsx`) cannot load. The rule is the same as src/store/cid.ts normaliseCid.
+// - The CID must be written literally (no escapes) in the one form the store mints (src/store/cid.ts isStoreCid
+//   decides): CIDv0, other bases, codecs or hashes: 400.
 // - The tensor name is the rest of the path, percent-decoded as a whole: `a/b` and `a%2Fb` both name "a/b", so names
 //   with dots (`model.layers.0.weight`) and slashes (`encoder/layer_0/kernel`) work. A decoded name that is
 //   empty, starts with '/', holds a control character or has a `.` or `..` segment is refused: no tensor with such
@@ -20,6 +18,8 @@
 //   commas, or a JSON array) for /v1/file only; plus the signature's `exp`, `kid`, `sig`.
 //   An unknown or repeated parameter is a 400 rather than ignored: a typo such as `formt=npy` would otherwise
 //   silently serve raw bytes, and a signed link's parameters are all signed anyway.
+
+import { CID_KIND, isStoreCid } from '../store/cid.ts';
 
 export type DownloadTarget = { kind: 'blob'; cid: string } | { kind: 'tensor'; cid: string; name: string } | { kind: 'file'; cid: string };
 export type DownloadFormat = 'raw' | 'npy' | 'arrow' | 'safetensors';
@@ -42,7 +42,6 @@ export const SIGNATURE_PARAMS: readonly string[] = ['exp', 'kid', 'sig'];
 const QUERY_PARAMS = new Set(['slice', 'format', 'tensors', ...SIGNATURE_PARAMS]);
 /** The most tensors one subset names. */
 export const MAX_SUBSET_TENSORS = 10000;
-const CID_RULE = 'a CID of this store: CIDv1, raw codec, sha2-256, base32 lowercase (bafkrei...)';
 
 /** Splits an origin-form request target (`req.url`) without normalising it; null for any other form. */
 export function splitRequestTarget(url: string): { pathname: string; query: string } | null {
@@ -80,7 +79,7 @@ export function parseDownloadPath(pathname: string): PathAnswer {
   }
 
   const [cidText, ...nameSegments] = segments as [string, ...string[]];
-  if (!isStoreCid(cidText)) return bad(`not ${CID_RULE}: ${JSON.stringify(cidText.slice(0, 80))}`);
+  if (!isStoreCid(cidText)) return bad(`not a CID of this store: ${CID_KIND} (bafkrei...): ${JSON.stringify(cidText.slice(0, 80))}`);
 
   if (kind === 'blob' || kind === 'file') {
     if (nameSegments.length > 0) return bad(`a ${kind} path is /v1/${kind}/<cid>, with nothing after the CID`);
@@ -155,31 +154,6 @@ export function parseTensorList(text: string): string[] | null {
   }
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string' && n !== '')) return null;
   return [...new Set(names as string[])];
-}
-
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-// CIDv1 (0x01), raw (0x55), multihash sha2-256 (0x12) of 32 bytes (0x20): each a one-byte varint.
-const CID_PREFIX = [0x01, 0x55, 0x12, 0x20];
-
-/**
- * Is `text` the canonical string of a CID this store holds: `b` + RFC 4648 base32 lowercase, unpadded, of
- * 01 55 12 20 <32-byte digest>, with the final character's spare bits zero (so there is one spelling per CID)?
- */
-export function isStoreCid(text: string): boolean {
-  if (!/^b[a-z2-7]{58}$/.test(text)) return false;
-  const bytes: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (let i = 1; i < text.length; i++) {
-    value = (value << 5) | BASE32.indexOf(text[i]!);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes.push((value >> bits) & 0xff);
-    }
-    value &= (1 << bits) - 1;
-  }
-  return bytes.length === 36 && value === 0 && CID_PREFIX.every((b, i) => bytes[i] === b);
 }
 
 function nameProblem(name: string): string | null {

@@ -18,6 +18,15 @@ export class Refusal extends Error {
   }
 }
 
+/** The JSON body of a refusal, one line: what the route, the lane and the server answer alike. */
+export function refusalBody(refusal: Refusal): string {
+  return `${JSON.stringify({ error: refusal.code, status: refusal.status, ...(refusal.reason ? { reason: refusal.reason } : {}), message: refusal.message })}\n`;
+}
+
+/** The one 500: for a bug of ours, whichever path met it (the details go to the log, never to the client). */
+export const INTERNAL_ERROR = new Refusal(500, 'INTERNAL', 'internal error (logged on the server)');
+export const INTERNAL_ERROR_BODY = refusalBody(INTERNAL_ERROR);
+
 /** Expected failures of the layers below, as HTTP refusals; null for anything else (a bug: 500). */
 export function asRefusal(error: unknown): Refusal | null {
   if (error instanceof Refusal) return error;

@@ -3,12 +3,10 @@
 // object, a gathered strided slice). The route memoises these (download.ts); this file looks things up through it.
 import { constants as bufferConstants } from 'node:buffer';
 import type { MmapFile } from '../mmap/index.ts';
-import { dtypeSize, numpyDescr } from '../tensor/dtype.ts';
-import { npyHeader } from '../tensor/npy.ts';
-import { StoreError } from '../store/errors.ts';
+import { planPayload } from '../store/tensor-payload.ts';
+import type { TensorReader } from '../store/tensor-reader.ts';
 import { formattedPayload, subsetPayload, type FormattedPayload, type PayloadPart } from '../store/format-payload.ts';
 import type { FileRecord, TensorRecord } from '../store/types.ts';
-import type { DownloadOptions } from './download.ts';
 import { contentTypeFor, defaultFilename, etagFor, representationHeaders, type CachePolicy, type Representation } from './headers.ts';
 import type { DownloadQuery, DownloadTarget } from './paths.ts';
 import { bodyLength, type Piece } from './body.ts';
@@ -59,14 +57,14 @@ export function resolveBlob(cid: string, lookups: Lookups): { resolved: Resolved
 }
 
 /**
- * A tensor, whole or sliced, raw or .npy: the same bytes tensorPayload (src/store/tensor-payload.ts) makes, composed
+ * A tensor, whole or sliced, raw or .npy, as planPayload (src/store/tensor-payload.ts) decides, composed
  * here as pieces so that a tensor over 4 GiB (more than one Buffer) is served too, and a strided slice is gathered
  * only when its bytes are sent (not for HEAD, 304 or 416).
  */
 export function resolveTensor(
   target: Extract<DownloadTarget, { kind: 'tensor' }>,
   query: DownloadQuery,
-  options: Pick<DownloadOptions, 'reader'>,
+  reader: Pick<TensorReader, 'plan' | 'sliceBytes' | 'range'>,
   lookups: Lookups,
 ): { resolved: Resolved; file: MmapFile } {
   const tensor = lookups.tensor(target.cid, target.name);
@@ -76,47 +74,36 @@ export function resolveTensor(
   }
   const file = lookups.open(tensor.cid);
   if (query.format === 'arrow' || query.format === 'safetensors') {
-    const payload = formattedPayload(options.reader, tensor, { slice: query.slice, format: query.format });
+    const payload = formattedPayload(reader, tensor, { slice: query.slice, format: query.format });
     return { resolved: formattedResolved(target, query, tensor.cid, payload, { dtype: tensor.dtype, shape: payload.shape }), file };
   }
-  const descr = query.format === 'npy' ? npyDescr(tensor) : null;
-  const spec = query.slice?.trim() ?? '';
-  let shape: number[];
-  let header: Buffer | null;
+  const planned = planPayload(tensor, { slice: query.slice, format: query.format }, (t, spec) => reader.plan(t, spec));
+  const header = planned.header;
+  const plan = planned.slice;
   let data: () => Piece[];
-  let dataLength: number;
   let strided = false;
-  if (spec === '' || spec === '...' || spec === ':') {
+  if (plan === null) {
     // The stored bytes as they are (column-major kept, and said so in the .npy header).
-    shape = tensor.shape;
-    header = descr ? npyHeader(descr, shape, tensor.fortranOrder) : null;
     const region: Piece[] = [{ cid: tensor.cid, start: tensor.byteOffset, end: tensor.byteOffset + tensor.byteLength }];
     data = () => region;
-    dataLength = tensor.byteLength;
+  } else if (plan.rangeCount <= 1) {
+    const region: Piece[] = plan.rangeCount === 0 ? [] : [{ cid: tensor.cid, start: tensor.byteOffset + plan.ranges[0]!, end: tensor.byteOffset + plan.ranges[1]! }];
+    data = () => region;
   } else {
-    const plan = options.reader.plan(tensor, spec);
-    shape = plan.shape;
-    header = descr ? npyHeader(descr, shape, false) : null;
-    dataLength = plan.byteLength;
-    if (plan.rangeCount <= 1) {
-      const region: Piece[] = plan.rangeCount === 0 ? [] : [{ cid: tensor.cid, start: tensor.byteOffset + plan.ranges[0]!, end: tensor.byteOffset + plan.ranges[1]! }];
-      data = () => region;
-    } else {
-      if (plan.byteLength > bufferConstants.MAX_LENGTH) {
-        throw new Refusal(413, 'TOO_LARGE', `this strided slice is ${plan.byteLength} bytes, more than one gather can hold (${bufferConstants.MAX_LENGTH}): ask for it in parts (e.g. by rows)`);
-      }
-      strided = true;
-      data = () => [options.reader.sliceBytes(tensor, plan)];
+    if (plan.byteLength > bufferConstants.MAX_LENGTH) {
+      throw new Refusal(413, 'TOO_LARGE', `this strided slice is ${plan.byteLength} bytes, more than one gather can hold (${bufferConstants.MAX_LENGTH}): ask for it in parts (e.g. by rows)`);
     }
+    strided = true;
+    data = () => [reader.sliceBytes(tensor, plan)];
   }
   const rep: Representation = {
     etag: etagFor(target, query),
-    length: (header?.byteLength ?? 0) + dataLength,
+    length: planned.byteLength,
     contentType: contentTypeFor(query.format),
     cache: PUBLIC_CACHE,
     filename: defaultFilename(target, query),
     dtype: tensor.dtype,
-    shape,
+    shape: planned.shape,
   };
   const pieces = (): Piece[] => {
     const pieces = header ? [header, ...data()] : data();
@@ -130,14 +117,14 @@ export function resolveTensor(
 export function resolveFile(
   target: Extract<DownloadTarget, { kind: 'file' }>,
   query: DownloadQuery,
-  options: DownloadOptions,
+  reader: Pick<TensorReader, 'plan' | 'sliceBytes' | 'range'>,
   lookups: Lookups,
 ): { resolved: Resolved; file: MmapFile } {
   if (!query.tensors) return resolveBlob(target.cid, lookups);
   const record = lookups.file(target.cid);
   if (!record) throw new Refusal(404, 'NOT_FOUND', `no file with CID ${target.cid}`);
   const file = lookups.open(target.cid);
-  const payload = subsetPayload(options.reader, record, (name) => lookups.tensor(target.cid, name), query.tensors);
+  const payload = subsetPayload(reader, record, (name) => lookups.tensor(target.cid, name), query.tensors);
   return { resolved: formattedResolved(target, query, target.cid, payload, {}), file };
 }
 
@@ -159,8 +146,3 @@ function formattedResolved(target: DownloadTarget, query: DownloadQuery, cid: st
   return { rep, fixed: representationHeaders(rep), cid, pieces, reusable: payload.reusable };
 }
 
-function npyDescr(tensor: TensorRecord): string {
-  const descr = numpyDescr(tensor.dtype, tensor.littleEndian);
-  if (!descr) throw new StoreError('INVALID_ARGUMENT', `NumPy has no ${tensor.dtype} dtype: ask for format raw (${dtypeSize(tensor.dtype)} bytes per element)`);
-  return descr;
-}

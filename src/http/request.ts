@@ -1,5 +1,5 @@
 // What the download route reads of a request, whichever transport parsed it (node:http, or the download lane's own
-// HTTP/1.1 parser in src/server/download-lane.ts). Pure.
+// HTTP/1.1 parser in src/server/lane/download-lane.ts). Pure.
 
 /** The request headers the route reads. */
 export interface RequestHeaders {
@@ -21,24 +21,40 @@ export function noRequestHeaders(): RequestHeaders {
   return { ifMatch: undefined, ifNoneMatch: undefined, ifRange: undefined, range: undefined };
 }
 
+/** The request headers the route reads (lower case): whichever transport parsed the request, only these. */
+export const ROUTE_HEADERS: readonly string[] = ['range', 'if-match', 'if-range', 'if-none-match'];
+
+/**
+ * A table by name length, 1 where some name of `names` has that length: a header line is lower-cased and compared
+ * only when its name could be one of them (most lines of a request are not).
+ */
+export function nameLengthTable(names: readonly string[]): Uint8Array {
+  const table = new Uint8Array(Math.max(0, ...names.map((n) => n.length)) + 1);
+  for (const name of names) table[name.length] = 1;
+  return table;
+}
+
+const ROUTE_NAME_LENGTHS = nameLengthTable(ROUTE_HEADERS);
+
 /**
  * Adds one header line to `found` when the route reads it; `name` in any case. If-Match, If-None-Match and If-Range:
  * repeats joined with ", " as Node joins them (for a list-valued header the same list; an If-Range never matches).
  * Range: the first one, as nginx reads repeated Range headers (Node would join them).
  */
 export function addRequestHeader(found: RequestHeaders, name: string, value: string): void {
-  switch (name.length) {
-    case 5:
-      if (found.range === undefined && name.toLowerCase() === 'range') found.range = value;
+  if (ROUTE_NAME_LENGTHS[name.length] !== 1) return;
+  switch (name.toLowerCase()) {
+    case 'range':
+      if (found.range === undefined) found.range = value;
       break;
-    case 8: {
-      const lower = name.toLowerCase();
-      if (lower === 'if-match') found.ifMatch = joined(found.ifMatch, value);
-      else if (lower === 'if-range') found.ifRange = joined(found.ifRange, value);
+    case 'if-match':
+      found.ifMatch = joined(found.ifMatch, value);
       break;
-    }
-    case 13:
-      if (name.toLowerCase() === 'if-none-match') found.ifNoneMatch = joined(found.ifNoneMatch, value);
+    case 'if-range':
+      found.ifRange = joined(found.ifRange, value);
+      break;
+    case 'if-none-match':
+      found.ifNoneMatch = joined(found.ifNoneMatch, value);
       break;
   }
 }

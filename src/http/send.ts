@@ -8,7 +8,7 @@
 // the socket idle between refills; keeping a few chunks queued keeps it busy while bounding what is held.
 
 /**
- * Where a body goes: a node:http ServerResponse, or a response of the download lane (src/server/download-lane.ts).
+ * Where a body goes: a node:http ServerResponse, or a response of the download lane (src/server/lane/download-lane.ts).
  * `end` writes the last chunk and finishes the response; 'close' comes when it finished or the client went away.
  */
 export interface BodySink {

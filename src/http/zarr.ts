@@ -12,7 +12,7 @@
 // The bare prefix answers a JSON list of the arrays (for people with curl).
 import { createHash } from 'node:crypto';
 import { signPath, type KeyRing } from './sign.ts';
-import { isStoreCid } from './paths.ts';
+import { isStoreCid } from '../store/cid.ts';
 import { chunkRegion, parseChunkKey, zarrArrayMeta, zarrGeometry, type ZarrGeometry } from '../tensor/zarr.ts';
 import type { FileRecord, TensorRecord } from '../store/types.ts';
 import { representationHeaders, type Representation } from './headers.ts';

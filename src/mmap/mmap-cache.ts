@@ -4,7 +4,7 @@
 // native call per hit would cost more than that for the call and the path's conversion alone. (Reordering the Map
 // itself, delete + set, measured 0.25 us a hit when hits alternate between files.)
 //
-// Counting (exact, pinned by tests/mmap-cache.test.ts):
+// Counting (exact, pinned by tests/mmap/mmap-cache.test.ts):
 // - every getOrCreate / getOrCreateAsync counts once: a hit when a mapped file answers it, else a miss, which opens
 //   the file (a failed open is still a miss); an async call that joins an open already in flight for its path
 //   counts when that open settles, as a hit if it succeeded and a miss if it failed;

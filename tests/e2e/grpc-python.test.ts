@@ -4,6 +4,7 @@
 // and adds a file with a bearer token.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { PROTO_FILES, SCHEMA_DIR } from '../../src/grpc/proto.ts';
 import { cidOfBytes } from '../../src/store/cid.ts';
 import { planSlice } from '../../src/tensor/slice.ts';
 import { startGrpcFixture, TOKENS, type GrpcFixture } from '../helpers/grpc.ts';
-import { fixtureFiles, REPO, tempDir } from '../helpers/paths.ts';
+import { fixtureFiles, REPO, tempDir } from '../../src/devkit/paths.ts';
 
 const PYTHON = '/usr/bin/python3';
 // Dtypes numpy_reference.py reads (numpy has no BF16 or F8).
@@ -24,7 +25,7 @@ let fx: GrpcFixture;
 const cases: Array<{ cid: string; name: string; spec: string; path: string; tensor: string }> = [];
 let big = { cid: '', name: 'big', size: 4 * 1024 * 1024 };
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-python-');
   fx = await startGrpcFixture(join(dir.path, 'store'));
   for (const path of fixtureFiles()) {

@@ -5,15 +5,16 @@
 // DEADLINE_EXCEEDED.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { status, type ClientReadableStream } from '@grpc/grpc-js';
 import { closeSync, openSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../bench/lib/ports.ts';
+import { freePort } from '../../src/devkit/ports.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import type { ReadSliceResponse__Output } from '../../src/grpc/generated/ipfrs/v1/ReadSliceResponse.ts';
 import { bearer, call, grpcClients, type GrpcClients } from '../helpers/grpc.ts';
-import { tempDir } from '../helpers/paths.ts';
-import { spawnServer, type ServerChild } from '../helpers/serve-child.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
+import { spawnServer, type ServerChild } from '../../src/devkit/serve-child.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = 128 * MiB;
@@ -24,7 +25,7 @@ let cid = '';
 let objectPath = '';
 let token = '';
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-streams-');
   const root = join(dir.path, 'store');
   // Mostly a hole (cheap to write), with a marker at each MiB so the bytes can be checked.

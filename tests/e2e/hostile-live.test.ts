@@ -5,17 +5,18 @@
 //   delete the upload's temp file: NOT_FOUND, logged nowhere).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/paths.ts';
-import { spawnServer, type ServerChild } from '../helpers/serve-child.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
+import { spawnServer, type ServerChild } from '../../src/devkit/serve-child.ts';
 
 const dir = tempDir();
 const root = join(dir.path, 'store');
 let server: ServerChild;
 
-test.before(async () => {
+beforeAll(test, async () => {
   server = await spawnServer(root);
 });
 

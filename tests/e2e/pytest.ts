@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from '../helpers/paths.ts';
+import { REPO } from '../../src/devkit/paths.ts';
 
 function python(): string | null {
   for (const candidate of [process.env.IPFRS_PYTHON, '/usr/bin/python3', 'python3']) {

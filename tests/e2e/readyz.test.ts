@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../../src/server.ts';
-import { silentLogger } from '../../src/server/logger.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 async function status(url: string): Promise<{ status: number; body: { status: string; reasons?: string[] } }> {
   const response = await fetch(url);

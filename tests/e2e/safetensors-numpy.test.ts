@@ -9,7 +9,7 @@ import { downloadPath } from '../../src/http/paths.ts';
 import type { FileRecord } from '../../src/store/types.ts';
 import { once, startRoute, type RouteServer } from '../helpers/download-server.ts';
 import { makeFormatFiles, type FormatFiles } from '../helpers/format-files.ts';
-import { fixtureFiles } from '../helpers/paths.ts';
+import { fixtureFiles } from '../../src/devkit/paths.ts';
 import { checkFormats } from '../helpers/python.ts';
 
 

@@ -2,6 +2,7 @@
 // scope only; WatchStats sends the stats now and again after a change, checks its interval, and ends on shutdown.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { status } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -9,13 +10,13 @@ import { join } from 'node:path';
 import { cidOfBytes } from '../../src/store/cid.ts';
 import type { CacheStats__Output } from '../../src/grpc/generated/ipfrs/v1/CacheStats.ts';
 import { bearer, call, collect, failure, startGrpcFixture, TOKENS, type GrpcFixture } from '../helpers/grpc.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 let dir: ReturnType<typeof tempDir>;
 let fx: GrpcFixture;
 let cid = '';
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-cache-');
   fx = await startGrpcFixture(join(dir.path, 'store'));
   const path = join(dir.path, 'a.bin');

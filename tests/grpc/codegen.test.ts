@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { GENERATED_DIR, generatedFiles, generateTypes } from '../../src/grpc/codegen.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 test('the generated client types are fresh (run npm run codegen:grpc after changing a .proto)', () => {
   const dir = tempDir('ipfrs-grpc-codegen-');

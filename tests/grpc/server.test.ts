@@ -3,6 +3,7 @@
 // counts calls by method and code.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { credentials, loadPackageDefinition, Metadata, status, type Client, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
@@ -11,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { bearer, call, collect, failure, grpcClients, type GrpcClients } from '../helpers/grpc.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 const require = createRequire(import.meta.url);
 const REFLECTION_PROTO = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto', 'grpc', 'reflection');
@@ -23,7 +24,7 @@ let server: RunningServer;
 let clients: GrpcClients;
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, enabled: () => false };
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-server-');
   server = await startServer({ storeRoot: join(dir.path, 'store'), port: 0, grpcPort: 0, logger: quiet as never, graphiql: false });
   clients = grpcClients(server.grpc!.address);

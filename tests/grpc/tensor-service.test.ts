@@ -5,6 +5,7 @@
 // GraphQL's message.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { beforeAll } from '../helpers/hooks.ts';
 import { Metadata, status } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import type { ReadSliceRequest } from '../../src/grpc/generated/ipfrs/v1/ReadSli
 import type { ReadSliceResponse__Output } from '../../src/grpc/generated/ipfrs/v1/ReadSliceResponse.ts';
 import type { TensorFile__Output } from '../../src/grpc/generated/ipfrs/v1/TensorFile.ts';
 import { bearer, call, collect, failure, startGrpcFixture, TOKENS, type GrpcFixture } from '../helpers/grpc.ts';
-import { fixtureFiles, tempDir } from '../helpers/paths.ts';
+import { fixtureFiles, tempDir } from '../../src/devkit/paths.ts';
 import { checkWithNumpy, type NumpyCase } from '../helpers/python.ts';
 
 const MiB = 1024 * 1024;
@@ -28,7 +29,7 @@ let fx: GrpcFixture;
 const sources = new Map<string, string>();
 let bigCid = '';
 
-test.before(async () => {
+beforeAll(test, async () => {
   dir = tempDir('ipfrs-grpc-tensors-');
   fx = await startGrpcFixture(join(dir.path, 'store'), { maxUploadBytes: 4 * MiB });
   for (const path of fixtureFiles()) {

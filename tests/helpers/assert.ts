@@ -11,3 +11,15 @@ export async function rejects(fn: () => Promise<unknown>, expected: RegExp | ((e
   }
   assert.unreachable(message ?? 'expected a rejection');
 }
+
+/** The error `fn` throws, asserted to be a `type`; `fn` returning is a failure too. */
+export function thrown<T extends Error>(fn: () => unknown, type: abstract new (...args: never[]) => T, message = `no ${type.name} thrown`): T {
+  try {
+    fn();
+  } catch (error) {
+    assert.instance(error, type);
+    return error as T;
+  }
+  assert.unreachable(message);
+  throw new Error('unreachable');
+}

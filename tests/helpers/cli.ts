@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { main } from '../../src/cli.ts';
-import { REPO } from './paths.ts';
+import { REPO } from '../../src/devkit/paths.ts';
 
 export interface CliResult {
   code: number;

@@ -5,16 +5,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createDownloadRoute, type DownloadOptions } from '../../src/http/download.ts';
-import { attachDownloadLane } from '../../src/server/download-lane.ts';
+import { attachDownloadLane } from '../../src/server/lane/download-lane.ts';
 import { newKeyRing, signPath, type KeyRing } from '../../src/http/sign.ts';
 import { MmapCache } from '../../src/mmap/index.ts';
-import { Metrics } from '../../src/server/metrics.ts';
-import { silentLogger } from '../../src/server/logger.ts';
+import { Metrics } from '../../src/telemetry/metrics.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { TensorReader } from '../../src/store/tensor-reader.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import type { FileRecord } from '../../src/store/types.ts';
 import { encodeSafetensors } from '../../src/tensor/safetensors-encode.ts';
-import { tempDir } from './paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 /** Deterministic bytes that differ at every offset (so a shifted range never compares equal by luck). */
 export function patternBytes(n: number, seed = 1): Buffer {

@@ -11,7 +11,7 @@ import { DTYPES, dtypeSize } from '../../src/tensor/dtype.ts';
 import { npyHeader } from '../../src/tensor/npy.ts';
 import { encodeSafetensors, type TensorToEncode } from '../../src/tensor/safetensors-encode.ts';
 import { once, patternBytes } from './download-server.ts';
-import { tempDir } from './paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 export interface FormatFiles {
   dir: { path: string; cleanup(): void };

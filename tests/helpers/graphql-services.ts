@@ -7,17 +7,10 @@ import { cStrides, fStrides } from '../../src/tensor/layout.ts';
 import { encodeSafetensors, type TensorToEncode } from '../../src/tensor/safetensors-encode.ts';
 import type { SlicePlan } from '../../src/tensor/slice.ts';
 import { newKeyRing, type KeyRing } from '../../src/http/sign.ts';
-import { tokenVerifier } from '../../src/graphql/auth.ts';
-import type {
-  CacheEntryRecord,
-  CachePort,
-  CacheStatsRecord,
-  GraphQLConfig,
-  GraphQLServices,
-  ReaderPort,
-  StorePort,
-} from '../../src/graphql/context.ts';
-import { signedLinks } from '../../src/graphql/links.ts';
+import { tokenVerifier } from '../../src/graphql/services/auth.ts';
+import type { GraphQLConfig, GraphQLServices } from '../../src/graphql/context.ts';
+import type { CacheEntryRecord, CachePort, CacheStatsRecord, ReaderPort, StorePort } from '../../src/graphql/services/ports.ts';
+import { signedLinks } from '../../src/graphql/services/links.ts';
 import { createYoga, type GraphQLServer, type YogaOptions } from '../../src/graphql/yoga.ts';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests';

@@ -7,12 +7,12 @@ import type { TensorServiceClient } from '../../src/grpc/generated/ipfrs/v1/Tens
 import { loadDefinition } from '../../src/grpc/proto.ts';
 import { startGrpcServer, type RunningGrpcServer } from '../../src/grpc/server.ts';
 import type { GrpcConfig } from '../../src/grpc/tensor-service.ts';
-import { mmapCachePort } from '../../src/graphql/adapters.ts';
-import { tokenVerifier } from '../../src/graphql/auth.ts';
+import { mmapCachePort } from '../../src/graphql/services/adapters.ts';
+import { tokenVerifier } from '../../src/graphql/services/auth.ts';
 import { DEFAULT_CONFIG } from '../../src/graphql/context.ts';
-import { createCacheEvents } from '../../src/graphql/stats-stream.ts';
+import { createCacheEvents } from '../../src/graphql/services/stats-stream.ts';
 import { MmapCache } from '../../src/mmap/index.ts';
-import { Metrics } from '../../src/server/metrics.ts';
+import { Metrics } from '../../src/telemetry/metrics.ts';
 import { TensorReader } from '../../src/store/tensor-reader.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 

@@ -2,9 +2,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nginxConfig } from '../../bench/lib/nginx-config.ts';
-import { freePort } from '../../bench/lib/ports.ts';
-import { tempDir } from './paths.ts';
+import { nginxConfig } from '../../src/devkit/nginx-config.ts';
+import { freePort } from '../../src/devkit/ports.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 export interface NginxOptions {
   /** Folder served at `/`. */
@@ -21,6 +21,9 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
+/** How to get nginx where it is missing. */
+export const NGINX_INSTALL = 'apt-get install nginx-light';
+
 export function nginxBinary(): string | null {
   for (const path of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (existsSync(path)) return path;
   try {
@@ -32,7 +35,7 @@ export function nginxBinary(): string | null {
 
 export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const binary = nginxBinary();
-  if (!binary) throw new Error('nginx is not installed: apt-get install nginx-light');
+  if (!binary) throw new Error(`nginx is not installed: ${NGINX_INSTALL}`);
   const prefix = tempDir('ipfrs-nginx-');
   mkdirSync(join(prefix.path, 'logs'));
   const port = await freePort();

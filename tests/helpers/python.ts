@@ -1,7 +1,7 @@
 // Runs the python3 + numpy reference helpers in tests/helpers.
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO } from './paths.ts';
+import { REPO } from '../../src/devkit/paths.ts';
 
 const HELPERS = join(REPO, 'tests', 'helpers');
 
@@ -16,7 +16,7 @@ export const PYTHON = (() => {
       // try the next one
     }
   }
-  throw new Error('no python3 with numpy found: install python3-numpy');
+  throw new Error('numpy is not installed (no python3 with numpy found, IPFRS_PYTHON unset): apt-get install python3-numpy');
 })();
 
 export interface DescribedTensor {

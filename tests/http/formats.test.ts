@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tableFromIPC } from 'apache-arrow';
-import { signedLinks } from '../../src/graphql/links.ts';
+import { signedLinks } from '../../src/graphql/services/links.ts';
 import { downloadPath } from '../../src/http/paths.ts';
 import { parseZarrPath, signZarrPrefix } from '../../src/http/zarr.ts';
 import type { Refusal } from '../../src/http/refusal.ts';

@@ -10,10 +10,10 @@ import { mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, statfs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../src/server.ts';
-import { createLogger } from '../../src/server/logger.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;

@@ -8,7 +8,7 @@ import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempIsAbandoned } from '../../src/store/object-store.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 /** Bytes that arrive in pieces, pausing until `release` is called after the first one. */
 function pausedSource(total: number) {

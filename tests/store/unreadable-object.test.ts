@@ -7,11 +7,11 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { MmapError } from '../../src/mmap/errors.ts';
 import { startServer } from '../../src/server.ts';
-import { silentLogger } from '../../src/server/logger.ts';
+import { silentLogger } from '../../src/telemetry/logger.ts';
 import { StoreError } from '../../src/store/errors.ts';
 import { TensorReader } from '../../src/store/tensor-reader.ts';
 import { TensorStore } from '../../src/store/tensor-store.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;

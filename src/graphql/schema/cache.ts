@@ -1,8 +1,9 @@
 // The mmap cache: its stats (query and subscription) and the admin mutations that clear, evict and warm it.
 import { builder } from '../builder.ts';
-import type { CacheEntryRecord, GraphQLContext } from '../context.ts';
+import type { GraphQLContext } from '../context.ts';
+import type { CacheEntryRecord } from '../services/ports.ts';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../errors.ts';
-import { cacheSnapshot, statsStream, type CacheSnapshot } from '../stats-stream.ts';
+import { cacheSnapshot, statsStream, type CacheSnapshot } from '../services/stats-stream.ts';
 import { guardAsync } from '../translate.ts';
 import { TensorFileRef } from './refs.ts';
 

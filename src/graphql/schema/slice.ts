@@ -1,12 +1,11 @@
 // Tensor.slice and Tensor.downloadLink: numpy basic indexing, answered inline up to the inline limit, else as a link.
 import { contentTypeFor } from '../../http/headers.ts';
 import { MAX_SLICE_LENGTH } from '../../http/paths.ts';
-import { numpyDescr } from '../../tensor/dtype.ts';
-import { npyHeader } from '../../tensor/npy.ts';
 import { planSlice, type SlicePlan } from '../../tensor/slice.ts';
 import { decodeValues } from '../../tensor/values.ts';
 import type { TensorRecord } from '../../store/types.ts';
 import { formattedPayload, partBuffers, type FormattedFormat } from '../../store/format-payload.ts';
+import { cOrderSpec, npyHeaderOf, planPayload } from '../../store/tensor-payload.ts';
 import { builder } from '../builder.ts';
 import { downloadLink, expiresIn, inlineCost, inlineLimit, selectedInlineFields, yieldIfLarge, type InlineSliceRecord } from '../delivery.ts';
 import { inlineWork } from '../inline-budget.ts';
@@ -90,7 +89,7 @@ builder.objectFields(TensorRef, (t) => ({
       if (spec.length > MAX_SLICE_LENGTH) throw new InvalidSliceError(`the slice spec is longer than ${MAX_SLICE_LENGTH} characters`, spec.slice(0, 80));
       const plan = guard(() => planSlice(tensor, spec), { spec });
       const formatted = args.format === 'arrow' || args.format === 'safetensors' ? guard(() => formattedPayload(readerOf(ctx), tensor, { slice: spec, format: args.format as FormattedFormat }), { spec }) : null;
-      const header = args.format === 'npy' ? npyHeaderFor(tensor, plan) : null;
+      const header = args.format === 'npy' ? guard(() => npyHeaderOf(tensor, plan.shape), { argument: 'format' }) : null;
       const byteLength = formatted?.byteLength ?? (header?.byteLength ?? 0) + plan.byteLength;
       if (byteLength <= limit) {
         const work = inlineWork({ byteLength, elementCount: plan.elementCount, dtype: tensor.dtype }, selectedInlineFields(info));
@@ -111,7 +110,7 @@ builder.objectFields(TensorRef, (t) => ({
           data,
         };
       }
-      const signed = ctx.links.tensor(tensor.cid, tensor.name, { slice: linkSpec(tensor, spec), format: args.format, expiresIn: ctx.config.linkExpiresIn });
+      const signed = ctx.links.tensor(tensor.cid, tensor.name, { slice: cOrderSpec(tensor, spec), format: args.format, expiresIn: ctx.config.linkExpiresIn });
       return downloadLink(ctx, signed, { byteLength, contentType: contentTypeFor(args.format) });
     },
   }),
@@ -126,37 +125,19 @@ builder.objectFields(TensorRef, (t) => ({
     },
     resolve: (tensor, args, ctx) => {
       const seconds = expiresIn(args.expiresIn, ctx.config);
-      const header = args.format === 'npy' ? npyHeaderFor(tensor, { shape: tensor.shape }, tensor.fortranOrder) : null;
       const formatted = args.format === 'arrow' || args.format === 'safetensors' ? guard(() => formattedPayload(readerOf(ctx), tensor, { format: args.format as FormattedFormat })) : null;
+      const byteLength = formatted?.byteLength ?? guard(() => planPayload(tensor, { format: args.format as 'raw' | 'npy' }), { argument: 'format' }).byteLength;
       const signed = ctx.links.tensor(tensor.cid, tensor.name, { format: args.format, expiresIn: seconds });
-      return downloadLink(ctx, signed, { byteLength: formatted?.byteLength ?? (header?.byteLength ?? 0) + tensor.byteLength, contentType: contentTypeFor(args.format) });
+      return downloadLink(ctx, signed, { byteLength, contentType: contentTypeFor(args.format) });
     },
   }),
 }));
 
-/**
- * The `slice` parameter of a link. The route serves a whole-tensor request (no spec, `...`, `:`) as the stored
- * bytes, which for a column-major tensor are not in C order; a slice answer always is, inline or linked, so a
- * whole-tensor slice of such a tensor is spelled out axis by axis (`:, :`), which the route plans like any slice.
- */
-function linkSpec(tensor: TensorRecord, spec: string): string | null {
-  const whole = ['', '...', ':'].includes(spec.trim());
-  if (whole && tensor.fortranOrder && tensor.shape.length > 1) return tensor.shape.map(() => ':').join(', ');
-  return spec.trim() === '' ? null : spec;
-}
-
-/** The context's reader in the shape format-payload.ts reads through (slices planned here, as above). */
+/** The context's reader in the shape format-payload.ts reads through (slices planned here). */
 function readerOf(ctx: GraphQLContext) {
   return {
     plan: (tensor: TensorRecord, spec: string) => planSlice(tensor, spec),
     sliceBytes: (tensor: TensorRecord, plan: SlicePlan) => ctx.reader.readSlice(tensor, plan),
     range: (cid: string, start: number, end: number) => ctx.reader.readRange(cid, start, end),
   };
-}
-
-/** The .npy header of the answer; an InvalidArgumentError for dtypes NumPy lacks (BF16, F8). */
-function npyHeaderFor(tensor: TensorRecord, plan: Pick<SlicePlan, 'shape'>, fortranOrder = false): Buffer {
-  const descr = numpyDescr(tensor.dtype, tensor.littleEndian);
-  if (descr === null) throw new InvalidArgumentError(`NumPy has no ${tensor.dtype} dtype: ask for format RAW`, 'format');
-  return npyHeader(descr, plan.shape, fortranOrder);
 }

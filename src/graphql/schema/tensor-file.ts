@@ -7,7 +7,8 @@ import { ForbiddenError, InvalidArgumentError, InvalidFileError, TooLargeError }
 import { connectionOf, pageMultiplier, pageSize } from '../pages.ts';
 import { pageArgs } from './page-args.ts';
 import { guard, guardAsync } from '../translate.ts';
-import { isStoreCid, MAX_SUBSET_TENSORS } from '../../http/paths.ts';
+import { isStoreCid } from '../../store/cid.ts';
+import { MAX_SUBSET_TENSORS } from '../../http/paths.ts';
 import { subsetPayload } from '../../store/format-payload.ts';
 import { planSlice } from '../../tensor/slice.ts';
 import { DownloadLink } from './download-link.ts';

@@ -1,6 +1,6 @@
 // Tensor: one named array inside a file, with its layout, and the queries that list and find tensors.
 import { DTYPES, type DType } from '../../tensor/dtype.ts';
-import { isStoreCid } from '../../http/paths.ts';
+import { isStoreCid } from '../../store/cid.ts';
 import { builder } from '../builder.ts';
 import { connectionOf, pageMultiplier, pageSize } from '../pages.ts';
 import { pageArgs } from './page-args.ts';

@@ -1,0 +1,81 @@
+// The cacheStats subscription's source: a snapshot now, then one whenever it changes, checked every interval and
+// at once when a mutation says the cache changed. Pull-based: nothing is queued for a slow client, it gets the
+// latest snapshot when it asks for the next one. Timers and listeners go as soon as the client leaves.
+import type { CacheEntryRecord, CacheEvents, CachePort, CacheStatsRecord } from './ports.ts';
+
+export interface CacheSnapshot extends CacheStatsRecord {
+  files: CacheEntryRecord[];
+}
+
+export function cacheSnapshot(cache: CachePort): CacheSnapshot {
+  return { ...cache.stats(), files: cache.files() };
+}
+
+export function createCacheEvents(): CacheEvents {
+  const listeners = new Set<() => void>();
+  return {
+    changed() {
+      for (const listener of [...listeners]) listener();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+export function statsStream(cache: CachePort, events: CacheEvents, intervalMs: number): AsyncIterableIterator<CacheSnapshot> {
+  let lastKey: string | null = null;
+  let waiting: ((result: IteratorResult<CacheSnapshot>) => void) | null = null;
+  let closed = false;
+
+  /** The snapshot if it differs from the last one sent, else null. */
+  const changedSnapshot = (): CacheSnapshot | null => {
+    const snapshot = cacheSnapshot(cache);
+    const key = JSON.stringify(snapshot);
+    if (key === lastKey) return null;
+    lastKey = key;
+    return snapshot;
+  };
+  const check = () => {
+    if (!waiting) return;
+    const snapshot = changedSnapshot();
+    if (!snapshot) return;
+    const resolve = waiting;
+    waiting = null;
+    resolve({ value: snapshot, done: false });
+  };
+  const timer = setInterval(check, intervalMs);
+  timer.unref();
+  const unsubscribe = events.subscribe(check);
+  const close = () => {
+    closed = true;
+    clearInterval(timer);
+    unsubscribe();
+    const resolve = waiting;
+    waiting = null;
+    resolve?.({ value: undefined, done: true });
+  };
+
+  return {
+    next() {
+      if (closed) return Promise.resolve({ value: undefined, done: true });
+      const snapshot = changedSnapshot();
+      if (snapshot) return Promise.resolve({ value: snapshot, done: false });
+      return new Promise((resolve) => {
+        waiting = resolve;
+      });
+    },
+    return() {
+      close();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    throw(error) {
+      close();
+      return Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
