@@ -7,7 +7,7 @@ export interface CidLookup {
 
 /** The CID of `/v1/blob/<cid>` or `/v1/tensor/<cid>/...` when it is well formed and the store lacks it; else null. */
 export function missingDownloadCid(url: string, store: CidLookup): string | null {
-  const match = /^\/v1\/(?:blob|tensor)\/([a-z2-7]{59})(?:[/?]|$)/.exec(url);
+  const match = /^\/v1\/(?:blob|tensor)\/([^/?]+)/.exec(url);
   if (!match || !isStoreCid(match[1]!)) return null;
   return store.getFile(match[1]!) ? null : match[1]!;
 }

@@ -19,6 +19,7 @@ import { authenticate } from '../graphql/services/auth.ts';
 import type { AuthPort } from '../graphql/services/ports.ts';
 import type { DownloadRoute } from '../http/download.ts';
 import { corsHeaders, corsPreflightHeaders, type HeaderMap } from '../http/headers.ts';
+import { INTERNAL_ERROR_BODY } from '../http/refusal.ts';
 import { requestHeadersFromRaw } from '../http/request.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
@@ -239,7 +240,7 @@ export function createGateway(options: GatewayOptions): { handle(req: IncomingMe
       const known = error instanceof GatewayError ? error : asGatewayError(error);
       if (!known) {
         options.logger?.error('ipfs gateway: unexpected error', { error, url: req.url });
-        return endWith(res, 500, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, method === 'HEAD' ? null : Buffer.from('{"error":"INTERNAL","status":500,"message":"internal error (logged on the server)"}\n'));
+        return endWith(res, 500, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, method === 'HEAD' ? null : Buffer.from(INTERNAL_ERROR_BODY));
       }
       const body = Buffer.from(`${JSON.stringify({ error: known.code, status: known.status, message: known.message })}\n`);
       endWith(res, known.status, {
