@@ -10,6 +10,7 @@ import { grpcBench } from './grpc.bench.ts';
 import { httpBench } from './http.bench.ts';
 import { indexBench } from './index.bench.ts';
 import { ingestBench } from './ingest.bench.ts';
+import { ipfsBench } from './ipfs.bench.ts';
 import { memoryBench } from './memory.bench.ts';
 import { pythonBench } from './python.bench.ts';
 import { formatsBench } from './formats.bench.ts';
@@ -21,7 +22,7 @@ import { updateReadme, writeReports, type RunReport } from './lib/report.ts';
 import { REPO_ROOT, stopAll } from './lib/servers.ts';
 import { formatText, type Row } from './lib/table.ts';
 
-const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'grpc', 'memory', 'python', 'formats'] as const;
+const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'grpc', 'memory', 'python', 'formats', 'ipfs'] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values: flags } = parseArgs({
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
       if (group === 'memory') rows.push(...(await memoryBench(ctx)));
       if (group === 'python') rows.push(...(await pythonBench(ctx)));
       if (group === 'formats') rows.push(...(await formatsBench(ctx)));
+      if (group === 'ipfs') rows.push(...(await ipfsBench(ctx, await shared())));
       ctx.log(`  ${group} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
   } finally {

@@ -16,6 +16,11 @@ import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
 import type { RunningGrpcServer } from './grpc/server.ts';
 import { createDownloadRoute } from './http/download.ts';
 import { INTERNAL_ERROR_BODY } from './http/refusal.ts';
+import { startDagBackfill } from './ipfs/backfill.ts';
+import { createGateway, isGatewayPath } from './ipfs/gateway.ts';
+import { missingDownloadCid } from './ipfs/fetch-through.ts';
+import { PeerFetcher } from './ipfs/peers.ts';
+import { requestHeadersFromRaw } from './http/request.ts';
 import { MmapCache, MmapFile } from './mmap/index.ts';
 import { attachDownloadLane, type LaneObserver } from './server/lane/download-lane.ts';
 import { busyWithResponse } from './server/lane/node-internals.ts';
@@ -50,6 +55,10 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   graphiql?: boolean;
   logger?: Logger;
+  /** Serve /ipfs/<cid> (the IPFS trustless gateway) to anyone; without it, to bearer tokens of this server only. */
+  ipfsGateway?: boolean;
+  /** Base URLs of IPFS trustless gateways (other ipfrs nodes, kubo, rainbow) to fetch missing CIDs from. */
+  peers?: readonly string[];
   /** Answer download requests on the download lane rather than through node:http (default true). */
   downloadLane?: boolean;
   /** Serve gRPC on this port of `host` too (0 picks a free port); null or absent: no gRPC server. */
@@ -75,11 +84,13 @@ export interface RunningServer {
   server: Server;
   /** The gRPC server, when one was asked for and could bind. */
   grpc: RunningGrpcServer | null;
+  /** Fetches from the peers (--peer); with none, every fetch fails with UNAVAILABLE. */
+  fetcher: PeerFetcher;
   /** Stops accepting, lets in-flight downloads finish, closes idle keep-alive sockets; then releases the store. */
   close(): Promise<void>;
 }
 
-type Route = 'graphql' | 'download' | 'healthz' | 'readyz' | 'metrics' | 'playground' | 'other';
+type Route = 'graphql' | 'download' | 'ipfs' | 'healthz' | 'readyz' | 'metrics' | 'playground' | 'other';
 
 const DEFAULT_CACHE_ENTRIES = 1024;
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
@@ -100,6 +111,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ring = keyRingSource(options.storeRoot, logger);
   const adminToken = loadOrCreateAdminToken(options.storeRoot);
   const metrics = new Metrics();
+  const peers = options.peers ?? [];
+  const fetcher = new PeerFetcher(store, peers, logger);
+  if (peers.length > 0) metrics.fetches = fetcher.stats;
 
   const config: Partial<GraphQLConfig> = { publicUrl: options.publicUrl ?? null };
   if (options.inlineLimit !== undefined) {
@@ -110,6 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // One stream of cache-change events for GraphQL subscribers and gRPC's WatchStats, whichever side changes it.
   const cacheEvents = createCacheEvents();
   const services: GraphQLServices = {
+    ...(peers.length > 0 ? { peers: { fetch: (cid: string) => fetcher.fetch(cid) } } : {}),
     store,
     cache: mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) }),
     reader: tensorReaderPort(reader, logger),
@@ -121,6 +136,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const yoga: GraphQLServer = createYoga(services, { graphiql: options.graphiql });
   const download = createDownloadRoute({ store, reader, ring, publicMode: options.publicMode, metrics, logger });
+  // The gateway answers a file's bytes with the download engine; content addressing needs no signature there.
+  const gatewayFiles = createDownloadRoute({ store, reader, ring, publicMode: true, metrics, logger });
+  const fetchMissing = peers.length > 0 ? async (cid: string) => void (await fetcher.fetch(cid)) : undefined;
+  const gateway = createGateway({ store, reader, files: gatewayFiles, public: options.ipfsGateway ?? false, auth: services.auth, fetchMissing, metrics, logger });
+  /** With peers, a download of a CID the store lacks fetches it first, once the route said 404 (after the signature check). */
+  const downloadFetching = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '';
+    const request = { method: req.method ?? 'GET', url, headers: requestHeadersFromRaw(req.rawHeaders) };
+    let answer = download.reply(request);
+    const missing = answer.status === 404 ? missingDownloadCid(url, store) : null;
+    if (missing) {
+      try {
+        await fetcher.fetch(missing);
+        answer = download.reply(request);
+      } catch (error) {
+        logger.info('download: fetch from peers failed', { cid: missing, reason: (error as Error).message });
+      }
+    }
+    res.writeHead(answer.status, answer.fixed === null ? answer.headers : answer.fixed.concat(answer.headers));
+    await download.send(res, answer, url);
+  };
   // Built in the background (esbuild, in memory); requests that come first wait for it.
   const playground = createPlaygroundHandler({ logger });
 
@@ -196,7 +232,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           done = yoga.requestListener(req, res);
           break;
         case 'download':
-          done = download.handle(req, res);
+          done = fetchMissing ? downloadFetching(req, res) : download.handle(req, res);
+          break;
+        case 'ipfs':
+          done = gateway.handle(req, res);
           break;
         case 'healthz':
           done = sendText(res, req, closing ? 503 : 200, 'application/json; charset=utf-8', `${JSON.stringify({ status: closing ? 'shutting down' : 'ok' })}\n`);
@@ -236,6 +275,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           headersTimeoutMs: server.headersTimeout,
           closing: () => closing,
           observer: laneObserver,
+          ...(fetchMissing ? { handOff: (url: string) => missingDownloadCid(url, store) !== null } : {}),
           logger,
         });
   // Node's closeIdleConnections (also run by server.close()) takes a response as done once end() is called, so it
@@ -292,6 +332,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info('listening', { url, store: options.storeRoot, public: Boolean(options.publicMode) });
+  const backfill = startDagBackfill(store, logger);
 
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -306,11 +347,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }, options.shutdownTimeoutMs ?? 30_000);
       force.unref();
       const grpcClosed = grpc?.close() ?? Promise.resolve();
+      const stopped = backfill.stop();
       server.close(async () => {
         clearTimeout(force);
         await grpcClosed;
         download.close();
+        gatewayFiles.close();
         cache.clear();
+        await stopped;
         store.close();
         logger.info('stopped');
         resolve();
@@ -320,13 +364,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return closed;
   };
 
-  return { url, host, port, adminToken, seeded, store, cache, metrics, server, grpc, close };
+  return { url, host, port, adminToken, seeded, store, cache, metrics, server, grpc, fetcher, close };
 }
 
 function routeOf(url: string): Route {
   const path = pathOf(url);
   if (path === '/graphql' || path.startsWith('/graphql/')) return 'graphql';
   if (path === '/v1' || path.startsWith('/v1/') || path === '/zarr' || path.startsWith('/zarr/')) return 'download';
+  if (isGatewayPath(path)) return 'ipfs';
   if (path === '/healthz') return 'healthz';
   if (path === '/readyz') return 'readyz';
   if (path === '/metrics') return 'metrics';

@@ -169,7 +169,7 @@ export async function startYogaHello(tmpDir: string): Promise<RunningServer> {
  * `ipfrs serve --public` on a store: downloads without signatures, as a public gateway serves them. With
  * `profileDir`, node writes a CPU profile there when the server exits (bench --profile).
  */
-export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', profileDir?: string, grpcPort = 0): Promise<RunningServer> {
+export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', profileDir?: string, grpcPort = 0, extraArgs: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
   // gRPC off unless a row asks for it (grpcPort): the HTTP rows measure the HTTP server alone.
@@ -177,7 +177,7 @@ export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', 
   return spawnServer({
     name,
     command: process.execPath,
-    args: [...profile, ...tsxArgs(join(REPO_ROOT, 'src/cli.ts'), serve)],
+    args: [...profile, ...tsxArgs(join(REPO_ROOT, 'src/cli.ts'), [...serve, ...extraArgs])],
     port,
     readyPath: '/healthz',
     logDir: join(tmpDir, 'logs'),

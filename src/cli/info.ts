@@ -4,7 +4,7 @@ import { openStore, parse, println, requireOne, storeOption, type Command } from
 
 export const info: Command = {
   summary: 'show a file: format, size, metadata and its tensors',
-  usage: 'ipfrs info CID [--json]',
+  usage: 'ipfrs info CID [--json]   (CID: the file\'s own or its UnixFS root)',
   async run(args, io) {
     const { values, positionals } = parse(args, { ...storeOption, json: { type: 'boolean' } });
     const cid = requireOne(positionals, 'CID');
@@ -13,11 +13,14 @@ export const info: Command = {
       const file = store.getFile(cid);
       if (!file) throw new StoreError('NOT_FOUND', `no file with CID ${cid}`);
       const tensors = store.tensorsOf(cid);
+      const ipfsCid = store.ipfsCidOf(file.cid);
       if (values.json) {
-        println(io.stdout, JSON.stringify({ ...file, tensors }, null, 2));
+        println(io.stdout, JSON.stringify({ ...file, ipfsCid, tensors }, null, 2));
         return 0;
       }
       println(io.stdout, `cid       ${file.cid}`);
+      // Null only until a server has computed the roots of a store made before them.
+      println(io.stdout, `ipfs-cid  ${ipfsCid ?? '(not computed yet: start `ipfrs serve` once)'}`);
       println(io.stdout, `format    ${file.format}`);
       println(io.stdout, `size      ${file.size} bytes (${formatBytes(file.size)})`);
       if (file.sourceName) println(io.stdout, `name      ${file.sourceName}`);

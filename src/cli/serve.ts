@@ -11,7 +11,7 @@ export const serve: Command = {
   summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics, the playground (/) and gRPC (:8081)',
   usage:
     'ipfrs serve [--host 127.0.0.1] [--port 8080] [--grpc-port 8081 (0: off)] [--public] [--inline-limit 64k] [--public-url URL] ' +
-    '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info]',
+    '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info] [--ipfs-gateway] [--peer URL...]',
   async run(args, io) {
     const { values } = parse(
       args,
@@ -27,6 +27,8 @@ export const serve: Command = {
         'cache-bytes': { type: 'string' },
         'no-demo': { type: 'boolean' },
         'log-level': { type: 'string' },
+        'ipfs-gateway': { type: 'boolean' },
+        peer: { type: 'string', multiple: true },
       },
       false,
     );
@@ -41,6 +43,8 @@ export const serve: Command = {
     const publicUrl = values['public-url'];
     if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(publicUrl)) throw new UsageError(`--public-url must be an origin such as https://tensors.example.com, not ${JSON.stringify(publicUrl)}`);
 
+    const peers = values.peer ?? [];
+    for (const peer of peers) if (!/^https?:\/\/[^/?#\s]+\/?$/.test(peer)) throw new UsageError(`--peer must be a gateway origin such as http://10.0.0.2:8080, not ${JSON.stringify(peer)}`);
     const storeRoot = resolveStoreRoot(values.store, io.env, io.cwd);
     const logger = createLogger({ level, write: (line) => io.stderr.write(line) });
     // Loaded here, not at the top: the other commands need neither GraphQL nor the HTTP stack.
@@ -55,6 +59,8 @@ export const serve: Command = {
       cacheEntries,
       cacheBytes: values['cache-bytes'] === undefined ? undefined : parseSize(values['cache-bytes']),
       seedDemo: !values['no-demo'],
+      ipfsGateway: values['ipfs-gateway'] ?? false,
+      peers,
       logger,
       grpcPort: grpcPort === 0 ? null : grpcPort,
       // The default port may be another server's: then this one serves without gRPC (and says so in the log).

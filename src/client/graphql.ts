@@ -52,7 +52,9 @@ export type ErrorCode =
   /** The request asks for more than a server limit allows. */
   | 'TOO_LARGE'
   /** The field needs a scope and no valid bearer token was sent. */
-  | 'UNAUTHENTICATED';
+  | 'UNAUTHENTICATED'
+  /** The store lacks the content and none of the server's IPFS peers gave it (or it has none). */
+  | 'UNAVAILABLE';
 
 export type FileFormat =
   /** A NumPy .npy file: one tensor. */

@@ -90,7 +90,7 @@ builder.addScalarType(
   'CID',
   new GraphQLScalarType<string, string>({
     name: 'CID',
-    description: `A content identifier of this store: ${CID_KIND} (\`bafkrei...\`).`,
+    description: `A content identifier of this store: ${CID_KIND}. Either names the file wherever a CID is taken.`,
     specifiedByURL: 'https://github.com/multiformats/cid',
     serialize: (value) => String(value),
     parseValue: (value) => checkCid(value),

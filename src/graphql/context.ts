@@ -1,6 +1,6 @@
 // The API's configuration, the services it is given (ports: services/ports.ts) and the per-request context built
 // from them. Nothing of store or mmap is loaded, so printing the schema or running codegen never loads the addon.
-import type { AuthPort, CacheEvents, CachePort, LinksPort, LoggerPort, ReaderPort, RequestAuth, StorePort } from './services/ports.ts';
+import type { AuthPort, CacheEvents, CachePort, LinksPort, LoggerPort, PeersPort, ReaderPort, RequestAuth, StorePort } from './services/ports.ts';
 import { DEFAULT_INLINE_BUDGET, type InlineBudgetLimits, type RequestInlineBudget } from './inline-budget.ts';
 
 export interface GraphQLConfig {
@@ -43,6 +43,8 @@ export const DEFAULT_CONFIG: GraphQLConfig = {
 
 /** What src/server.ts hands to createYoga. */
 export interface GraphQLServices {
+  /** Absent: the server has no peers, and addFromPeers answers UNAVAILABLE. */
+  peers?: PeersPort;
   store: StorePort;
   cache: CachePort;
   reader: ReaderPort;
@@ -55,6 +57,7 @@ export interface GraphQLServices {
 }
 
 export interface GraphQLContext {
+  peers: PeersPort | null;
   store: StorePort;
   cache: CachePort;
   reader: ReaderPort;

@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'INVALID_FILE'
   | 'INVALID_ARGUMENT'
-  | 'STORE_ERROR';
+  | 'STORE_ERROR'
+  | 'UNAVAILABLE';
 
 export abstract class ApiError extends GraphQLError {
   readonly code: ErrorCode;
@@ -98,6 +99,14 @@ export class StoreUnavailableError extends ApiError {
   override name = 'StoreUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('STORE_ERROR', message, options);
+  }
+}
+
+/** Content the store lacks that none of the server's IPFS peers gave (or the server has no peers). */
+export class UnavailableError extends ApiError {
+  override name = 'UnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNAVAILABLE', message, options);
   }
 }
 

@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { basename } from 'node:path';
 import { StoreError } from '../store/errors.ts';
 import { SliceSpecError, TensorFormatError } from '../tensor/errors.ts';
-import { ApiError, InvalidArgumentError, InvalidFileError, InvalidSliceError, NotFoundError, StoreUnavailableError, TooLargeError } from './errors.ts';
+import { ApiError, InvalidArgumentError, InvalidFileError, InvalidSliceError, NotFoundError, StoreUnavailableError, TooLargeError, UnavailableError } from './errors.ts';
 
 export interface TranslateHints {
   /** The argument a StoreError INVALID_ARGUMENT is about (`cid`, `after`, `name`...). */
@@ -32,6 +32,8 @@ export function translate(error: unknown, hints: TranslateHints = {}): unknown {
       case 'IO':
         // The object changed on disk (or cannot be read): the server's fault, said plainly, without its paths.
         return new StoreUnavailableError(withoutPaths(error.message), { cause: error });
+      case 'UNAVAILABLE':
+        return new UnavailableError(error.message, { cause: error });
       case 'NO_SPACE':
         // The server's disk, not the request: still say so plainly (the message names no path), as a top-level
         // error with its own code rather than a masked "Unexpected error".

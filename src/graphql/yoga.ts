@@ -61,6 +61,7 @@ export function createYoga(services: GraphQLServices, options: YogaOptions = {})
     context: ({ request, req }: { request: Request; req?: { socket?: { remoteAddress?: string } } }) => {
       const auth = authenticate(request.headers.get('authorization'), services.auth);
       return {
+        peers: services.peers ?? null,
         store: services.store,
         cache: services.cache,
         reader: services.reader,

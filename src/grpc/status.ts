@@ -33,6 +33,8 @@ const BY_API_CODE: Record<ErrorCode, status> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
   // The object changed on disk: retrying (after `ipfrs verify`) may succeed; the request was fine.
   STORE_ERROR: status.UNAVAILABLE,
+  // No IPFS peer gave the content: it may come back with a peer.
+  UNAVAILABLE: status.UNAVAILABLE,
 };
 
 const BY_HTTP_STATUS: Record<number, status> = {

@@ -7,8 +7,8 @@
 // - The pathname is checked raw, as received (not through `new URL`, which would resolve `..` and `%2e%2e` and
 //   hide the attempt). Refused with 400: characters outside printable ASCII (NUL, controls, spaces, raw UTF-8),
 //   a backslash, `%00`, an empty segment (`//`, a trailing `/`), a `.` or `..` segment in any spelling (`%2e%2E`).
-// - The CID must be written literally (no escapes) in the one form the store mints (src/store/cid.ts isStoreCid
-//   decides): CIDv0, other bases, codecs or hashes: 400.
+// - The CID must be written literally (no escapes) in a form the store mints, an object's CID or a UnixFS
+//   root (src/store/cid.ts isStoreCid decides): CIDv0, other bases, codecs or hashes: 400.
 // - The tensor name is the rest of the path, percent-decoded as a whole: `a/b` and `a%2Fb` both name "a/b", so names
 //   with dots (`model.layers.0.weight`) and slashes (`encoder/layer_0/kernel`) work. A decoded name that is
 //   empty, starts with '/', holds a control character or has a `.` or `..` segment is refused: no tensor with such
@@ -79,7 +79,7 @@ export function parseDownloadPath(pathname: string): PathAnswer {
   }
 
   const [cidText, ...nameSegments] = segments as [string, ...string[]];
-  if (!isStoreCid(cidText)) return bad(`not a CID of this store: ${CID_KIND} (bafkrei...): ${JSON.stringify(cidText.slice(0, 80))}`);
+  if (!isStoreCid(cidText)) return bad(`not a CID of this store: ${CID_KIND}: ${JSON.stringify(cidText.slice(0, 80))}`);
 
   if (kind === 'blob' || kind === 'file') {
     if (nameSegments.length > 0) return bad(`a ${kind} path is /v1/${kind}/<cid>, with nothing after the CID`);

@@ -42,7 +42,8 @@ export interface Lookups {
 export function resolveBlob(cid: string, lookups: Lookups): { resolved: Resolved; file: MmapFile } {
   const record = lookups.file(cid);
   if (!record) throw new Refusal(404, 'NOT_FOUND', `no file with CID ${cid}`);
-  const file = lookups.open(cid);
+  // `cid` may be the file's UnixFS root: the bytes are its object's.
+  const file = lookups.open(record.cid);
   const target: DownloadTarget = { kind: 'blob', cid };
   const query: DownloadQuery = { slice: null, format: 'raw' };
   const rep: Representation = {
@@ -52,8 +53,8 @@ export function resolveBlob(cid: string, lookups: Lookups): { resolved: Resolved
     cache: PUBLIC_CACHE,
     filename: defaultFilename(target, query, record.format),
   };
-  const pieces: Piece[] = [{ cid, start: 0, end: file.size }];
-  return { resolved: { rep, fixed: representationHeaders(rep), cid, pieces: () => pieces, reusable: true }, file };
+  const pieces: Piece[] = [{ cid: record.cid, start: 0, end: file.size }];
+  return { resolved: { rep, fixed: representationHeaders(rep), cid: record.cid, pieces: () => pieces, reusable: true }, file };
 }
 
 /**

@@ -1,4 +1,5 @@
-export type StoreErrorCode = 'NOT_FOUND' | 'INVALID_FORMAT' | 'TOO_LARGE' | 'IO' | 'INVALID_ARGUMENT' | 'NO_SPACE';
+/** UNAVAILABLE: content the store lacks that no peer gave (src/ipfs/peers.ts). */
+export type StoreErrorCode = 'NOT_FOUND' | 'INVALID_FORMAT' | 'TOO_LARGE' | 'IO' | 'INVALID_ARGUMENT' | 'NO_SPACE' | 'UNAVAILABLE';
 
 /** Expected store failures; `code` is stable for callers (CLI exit messages, GraphQL typed errors, HTTP statuses). */
 export class StoreError extends Error {

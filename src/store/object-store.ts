@@ -124,9 +124,10 @@ export class ObjectStore {
 
   /**
    * Streams `source` into a temp file inside the store, hashing as it goes, then fsyncs it.
-   * Memory stays constant whatever the size. The temp file is removed on any failure.
+   * Memory stays constant whatever the size. The temp file is removed on any failure. `onChunk` sees every chunk in
+   * the same pass (the UnixFS DAG is built from it); it must copy what it keeps, as the chunk's buffer is reused.
    */
-  async writeTemp(source: ByteSource, maxBytes = Number.MAX_SAFE_INTEGER): Promise<TempObject> {
+  async writeTemp(source: ByteSource, maxBytes = Number.MAX_SAFE_INTEGER, onChunk?: (chunk: Uint8Array) => Promise<void>): Promise<TempObject> {
     const path = join(this.tmpDir, ownedTempName(randomBytes(12).toString('hex')));
     const hasher = createCidHasher();
     let size = 0;
@@ -136,6 +137,7 @@ export class ObjectStore {
         size += chunk.byteLength;
         if (size > maxBytes) throw new StoreError('TOO_LARGE', `file is larger than the limit of ${maxBytes} bytes`);
         hasher.update(chunk);
+        if (onChunk) await onChunk(chunk);
         let written = 0;
         while (written < chunk.byteLength) {
           const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);

@@ -1,7 +1,8 @@
 // The content-addressed tensor store: objects on disk plus an index that can always be rebuilt from them.
 import { accessSync, constants, createReadStream, existsSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { assertCid, createCidHasher } from './cid.ts';
+import { assertCid, cidKind, createCidHasher } from './cid.ts';
+import { DagIndex, type BlockLocation, type DagRecord } from './dag-index.ts';
 import { StoreError } from './errors.ts';
 import { ObjectStore, translateIoError, type ByteSource, type ObjectMeta } from './object-store.ts';
 import { readParsedFile, type RawDeclaration } from './read-header.ts';
@@ -10,6 +11,7 @@ import { isIndexCorruption, TensorIndex } from './tensor-index.ts';
 import type { FileRecord, Page, TensorFilter, TensorRecord } from './types.ts';
 import { TensorFormatError } from '../tensor/errors.ts';
 import type { DType } from '../tensor/dtype.ts';
+import { DagBuilder, dagOf, type UnixfsDag } from '../ipfs/unixfs.ts';
 
 export interface AddOptions {
   /** Raw bytes need both; they are ignored for self-describing formats. */
@@ -18,6 +20,13 @@ export interface AddOptions {
   /** The source file name; names the tensor of a single-tensor file. */
   name?: string;
   maxBytes?: number;
+  /**
+   * The file's UnixFS DAG when the caller has it already, complete once the source is consumed (a fetch from peers
+   * verified every block of it): the ingest then does not build it again.
+   */
+  dag?: () => UnixfsDag;
+  /** Keep bytes that are neither safetensors nor .npy as raw U8 rather than refuse them (fetched files). */
+  unknownAsBytes?: boolean;
 }
 
 export interface VerifyResult {
@@ -63,6 +72,8 @@ export function openWarnings(report: OpenReport): string[] {
 export class TensorStore {
   readonly objects: ObjectStore;
   private index: TensorIndex;
+  /** The UnixFS DAG of each object (section 12). */
+  private readonly dags: DagIndex;
   readonly openReport: OpenReport;
 
   private constructor(readonly root: string) {
@@ -72,11 +83,13 @@ export class TensorStore {
     const absent = !existsSync(indexPath);
     const { index, corrupt } = openIndex(indexPath);
     this.index = index;
+    this.dags = openDagIndex(join(root, 'ipfs.sqlite'));
     try {
       const { added, dropped, missing } = this.reconcile();
       this.openReport = { rebuilt: absent || corrupt !== null, corruptIndex: corrupt, tempFilesRemoved: temp, indexedFromObjects: added, droppedRows: dropped, missingObjects: missing };
     } catch (error) {
       index.close();
+      this.dags.close();
       throw translateIoError(error);
     }
   }
@@ -94,25 +107,54 @@ export class TensorStore {
    * transaction. Any failure leaves neither an object nor a row. Adding the same bytes again is a no-op.
    */
   async add(source: ByteSource, options: AddOptions = {}): Promise<{ file: FileRecord; created: boolean }> {
-    const raw = rawDeclaration(options);
+    let raw = rawDeclaration(options);
     const sourceName = options.name ?? (typeof source === 'string' ? source.split(/[\\/]/).pop()! : null);
-    const temp = await this.objects.writeTemp(source, options.maxBytes);
+    // The UnixFS DAG is built from the same chunks as the bytes are written and hashed: one pass over the input.
+    const builder = options.dag ? null : new DagBuilder();
+    let temp;
+    let dag: UnixfsDag;
+    try {
+      temp = await this.objects.writeTemp(source, options.maxBytes, builder ? (chunk) => builder.write(chunk) : undefined);
+    } catch (error) {
+      builder?.abort(error);
+      throw error;
+    }
+    try {
+      dag = builder ? await builder.end() : options.dag!();
+    } catch (error) {
+      this.objects.discard(temp);
+      throw new StoreError('IO', `could not build the UnixFS DAG: ${(error as Error).message}`, { cause: error });
+    }
     let parsed;
     try {
       parsed = readParsedFile(temp.path, temp.size, { raw, name: singleTensorName(sourceName) });
     } catch (error) {
-      this.objects.discard(temp);
-      throw asFormatError(error, sourceName);
+      const unknown = error instanceof TensorFormatError && error.code === 'UNKNOWN_FORMAT';
+      if (!(options.unknownAsBytes && unknown && !raw)) {
+        this.objects.discard(temp);
+        throw asFormatError(error, sourceName);
+      }
+      raw = { dtype: 'U8', shape: [temp.size] };
+      try {
+        parsed = readParsedFile(temp.path, temp.size, { raw, name: singleTensorName(sourceName) });
+      } catch (again) {
+        this.objects.discard(temp);
+        throw asFormatError(again, sourceName);
+      }
     }
     const existing = this.index.getFile(temp.cid);
     if (existing && this.objects.has(temp.cid)) {
       this.objects.discard(temp);
+      if (!this.dags.rootOf(temp.cid)) this.dags.insert(dagRecord(temp.cid, dag));
       return { file: existing, created: false };
     }
     const meta: ObjectMeta = { sourceName, addedAt: Date.now(), ...(raw ? { raw: { ...raw, name: parsed.tensors[0]!.name } } : {}) };
     const created = this.objects.commit(temp, meta);
     const records = recordsOf(temp.cid, temp.size, parsed, this.objects.readMeta(temp.cid) ?? meta);
     try {
+      // DAG rows before the file's rows: an indexed file then always has its root (a crash in between leaves DAG
+      // rows of an unindexed object, which the next open indexes from its header).
+      this.dags.insert(dagRecord(temp.cid, dag));
       this.index.insert(records.file, records.tensors);
     } catch (error) {
       // The index is on the same disk: when it is full the insert fails after the rename. Take back the object this
@@ -121,6 +163,7 @@ export class TensorStore {
         try {
           this.objects.remove(temp.cid);
           this.objects.forgetRemoval(temp.cid);
+          this.dags.delete(temp.cid);
         } catch {
           // Left for the next open to index; the error below is still the one to report.
         }
@@ -130,8 +173,71 @@ export class TensorStore {
     return { file: this.index.getFile(temp.cid) ?? records.file, created };
   }
 
+  /** Either CID: the object's, or its UnixFS root. */
   getFile(cid: string): FileRecord | null {
-    return this.index.getFile(assertCid(cid));
+    const key = this.resolveCid(cid);
+    return key ? this.index.getFile(key) : null;
+  }
+
+  /**
+   * The object a CID names: itself for a raw CID, the object whose UnixFS root it is for a dag-pb one (null when
+   * none is). StoreError INVALID_ARGUMENT for a string that is neither.
+   */
+  resolveCid(cid: string): string | null {
+    const kind = cidKind(cid);
+    if (kind === 'raw') return cid;
+    if (kind === 'dag-pb') return this.dags.fileOf(cid);
+    assertCid(cid);
+    return null;
+  }
+
+  /** The object's UnixFS root (null until a store made before DAGs has been backfilled: see backfillDags). */
+  ipfsCidOf(cid: string): string | null {
+    return this.dags.rootOf(assertCid(cid));
+  }
+
+  /** Where a block of some stored DAG is: an internal node's bytes, or a range of an object; null if none has it. */
+  dagBlock(blockCid: string): BlockLocation | null {
+    return this.dags.block(blockCid);
+  }
+
+  /** The bytes of an internal dag-pb node of some stored DAG. */
+  dagNode(blockCid: string): Buffer | null {
+    return this.dags.nodeBytes(blockCid);
+  }
+
+  /** Objects without a UnixFS root yet (a store made before DAGs, or a crash between rename and index). */
+  objectsWithoutDag(): string[] {
+    const have = new Set(this.dags.files());
+    return this.index.allCids().filter((cid) => !have.has(cid)).sort();
+  }
+
+  /**
+   * Computes the missing roots by reading each object once; `onProgress` after each. Safe while serving: each root is
+   * recorded in one transaction, and the others work meanwhile. Returns how many were computed.
+   */
+  async backfillDags(options: {
+    onProgress?: (progress: { done: number; total: number; cid: string; bytes: number }) => void;
+    signal?: AbortSignal;
+  } = {}): Promise<number> {
+    const { onProgress, signal } = options;
+    const missing = this.objectsWithoutDag();
+    let done = 0;
+    for (const cid of missing) {
+      if (signal?.aborted) break;
+      const path = this.objects.objectPath(cid);
+      let dag: UnixfsDag;
+      try {
+        dag = await dagOf(createReadStream(path, { highWaterMark: 1 << 20, signal }), { freshChunks: true });
+      } catch {
+        continue; // removed meanwhile, stopped, or unreadable (`ipfrs verify` reports the latter)
+      }
+      if (signal?.aborted) break;
+      if (this.index.getFile(cid)) this.dags.insert(dagRecord(cid, dag));
+      done++;
+      onProgress?.({ done, total: missing.length, cid, bytes: this.objects.size(cid) ?? 0 });
+    }
+    return done;
   }
 
   /** TensorIndex.changes: goes up when the index may have changed (memos of records compare it). */
@@ -145,7 +251,8 @@ export class TensorStore {
 
   /** `name` may be left out for a file holding exactly one tensor. */
   getTensor(cid: string, name?: string | null): TensorRecord | null {
-    const key = assertCid(cid);
+    const key = this.resolveCid(cid);
+    if (!key) return null;
     if (name !== undefined && name !== null) return this.index.getTensor(key, name);
     const tensors = this.index.tensorsOf(key);
     if (tensors.length === 1) return tensors[0]!;
@@ -158,15 +265,18 @@ export class TensorStore {
   }
 
   tensorsOf(cid: string): TensorRecord[] {
-    return this.index.tensorsOf(assertCid(cid));
+    const key = this.resolveCid(cid);
+    return key ? this.index.tensorsOf(key) : [];
   }
 
   /** Unlinks bytes first, then rows: a crash in between leaves rows the next open drops, never bytes without rows. */
   remove(cid: string): boolean {
-    const key = assertCid(cid);
+    const key = this.resolveCid(cid);
+    if (!key) return false;
     // The tombstone tells the next open that a missing object was removed on purpose (finish it), not lost.
     const hadObject = this.objects.remove(key);
     const hadRow = this.index.delete(key);
+    this.dags.delete(key);
     this.objects.forgetRemoval(key);
     return hadObject || hadRow;
   }
@@ -212,12 +322,16 @@ export class TensorStore {
     for (const cid of this.objects.pendingRemovals()) {
       this.objects.remove(cid);
       dropped += this.index.delete(cid) ? 1 : 0;
+      this.dags.delete(cid);
       this.objects.forgetRemoval(cid);
     }
     const onDisk = new Set(this.objects.listCids());
     // A row whose object vanished otherwise is kept: the loss is reported (verify, the open's warnings) until an
     // operator restores the object or removes the row, rather than forgotten at the first open.
     const missing = this.index.allCids().filter((cid) => !onDisk.has(cid));
+    // DAG rows of an object that is neither on disk nor indexed (removed) go; a missing object's stay with its row.
+    const indexed = new Set(this.index.allCids());
+    for (const cid of this.dags.files()) if (!onDisk.has(cid) && !indexed.has(cid)) this.dags.delete(cid);
     const unindexed = [...onDisk].filter((cid) => !this.index.getFile(cid));
     const entries = [];
     for (const cid of unindexed) {
@@ -261,6 +375,21 @@ export class TensorStore {
 
   close(): void {
     this.index.close();
+    this.dags.close();
+  }
+}
+
+function dagRecord(cid: string, dag: UnixfsDag): DagRecord {
+  return { cid, ipfsCid: dag.root, nodes: dag.nodes, leaves: dag.leaves };
+}
+
+function openDagIndex(path: string): DagIndex {
+  try {
+    return new DagIndex(path);
+  } catch {
+    // Everything in it is recomputed from the objects (backfillDags).
+    renameSync(path, `${path}.corrupt-${Date.now()}`);
+    return new DagIndex(path);
   }
 }
 

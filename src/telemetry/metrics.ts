@@ -10,8 +10,19 @@ export interface CacheCounters {
   maxBytes: number;
 }
 
+/** Fetches from IPFS peers (src/ipfs/peers.ts FetchStats). */
+export interface FetchCounters {
+  started: number;
+  completed: number;
+  failed: number;
+  bytes: number;
+  peersDropped: number;
+}
+
 export class Metrics {
   readonly startedAt = Date.now();
+  /** Set when the server has peers (--peer). */
+  fetches: FetchCounters | null = null;
   bytesServed = 0;
   inFlight = 0;
   /** Counts by route, then status: two lookups and no string made per response (it is counted on the hot path). */
@@ -71,6 +82,12 @@ export class Metrics {
       // Method paths come from the server's own services (grpc-js answers unknown ones before any interceptor).
       this.grpcCallsByCode().map(({ method, code, count }) => [`{method="${method}",code="${code}"}`, count]),
     );
+    if (this.fetches) {
+      const f = this.fetches;
+      metric('ipfrs_ipfs_fetches_total', 'counter', 'Fetches of content from IPFS peers, by outcome.', [['{outcome="started"}', f.started], ['{outcome="completed"}', f.completed], ['{outcome="failed"}', f.failed]]);
+      metric('ipfrs_ipfs_fetched_bytes_total', 'counter', 'File bytes fetched from peers and verified.', [['', f.bytes]]);
+      metric('ipfrs_ipfs_peers_dropped_total', 'counter', 'Peers dropped mid-fetch (a wrong block, a stall, a broken stream).', [['', f.peersDropped]]);
+    }
     metric('ipfrs_uptime_seconds', 'gauge', 'Seconds since the server started.', [['', Math.floor((Date.now() - this.startedAt) / 1000)]]);
     return `${lines.join('\n')}\n`;
   }

@@ -206,7 +206,7 @@ test('ReadRange: the object\'s bytes with their offsets; end optional; outside t
 test('status codes with GraphQL\'s messages: bad CID, bad spec, unknown file and tensor, ambiguous name, npy of BF16, bad chunk and page sizes', async () => {
   const bad = await failure(call(t().GetFile.bind(t()), { cid: 'bafy-not-a-cid' }));
   assert.is(bad.code, status.INVALID_ARGUMENT);
-  assert.is(bad.details, 'not a CID of this store (CIDv1, raw, sha2-256, base32 "bafkrei..."): "bafy-not-a-cid"');
+  assert.is(bad.details, 'not a CID of this store (CIDv1, sha2-256, base32, raw "bafkrei..." or dag-pb "bafybei..."): "bafy-not-a-cid"');
   const absent = cidOfBytes(Buffer.from('not stored'));
   const missing = await failure(call(t().GetFile.bind(t()), { cid: absent }));
   assert.equal([missing.code, missing.details], [status.NOT_FOUND, `no file with CID ${absent}`]);

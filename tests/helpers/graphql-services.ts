@@ -103,6 +103,12 @@ export class FakeStore implements StorePort {
     return this.files.get(cid)?.record ?? null;
   }
 
+  /** The fake's files are all of one leaf (at most 1 MiB), whose UnixFS root is their own CID. */
+  ipfsCidOf(cid: string): string | null {
+    const file = this.files.get(cid);
+    return file && file.bytes.byteLength <= 1 << 20 ? cid : null;
+  }
+
   listFiles(options: { first: number; after?: string | null }): Page<FileRecord> {
     const all = [...this.files.values()].map((f) => f.record).sort((a, b) => a.addedAt - b.addedAt || (a.cid < b.cid ? -1 : 1));
     return page(all, (f) => f.cid, options.first, options.after);

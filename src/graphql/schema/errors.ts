@@ -10,6 +10,7 @@ import {
   NotFoundError,
   StoreUnavailableError,
   TooLargeError,
+  UnavailableError,
   type ErrorCode,
 } from '../errors.ts';
 
@@ -24,6 +25,7 @@ export const ErrorCodeEnum = builder.enumType('ErrorCode', {
     UNAUTHENTICATED: { description: 'The field needs a scope and no valid bearer token was sent.' },
     INVALID_FILE: { description: 'The uploaded file is not a valid safetensors, .npy or declared raw file.' },
     INVALID_ARGUMENT: { description: 'An argument is malformed or out of range.' },
+    UNAVAILABLE: { description: 'The store lacks the content and none of the server\'s IPFS peers gave it (or it has none).' },
     STORE_ERROR: { description: 'The server\'s copy of the object changed on disk or cannot be read: not the request\'s fault; retrying will not help until an operator runs `ipfrs verify`.' },
   } satisfies Record<ErrorCode, unknown>,
 });
@@ -95,4 +97,10 @@ builder.objectType(StoreUnavailableError, {
   description:
     'The server cannot read the object: its file changed on disk behind the store\'s back (truncated, rewritten) ' +
     'or is unreadable. A server-side fault (the download route answers 500 STORE_ERROR for the same object).',
+});
+
+builder.objectType(UnavailableError, {
+  name: 'UnavailableError',
+  interfaces: [ErrorInterface],
+  description: 'The content is not in the store and no IPFS peer of the server (`ipfrs serve --peer URL`) gave it whole and verified.',
 });

@@ -3,7 +3,7 @@ import { CONTENT_TYPE_RAW } from '../../http/headers.ts';
 import type { DType } from '../../tensor/dtype.ts';
 import { builder } from '../builder.ts';
 import { downloadLink, expiresIn } from '../delivery.ts';
-import { ForbiddenError, InvalidArgumentError, InvalidFileError, TooLargeError } from '../errors.ts';
+import { ForbiddenError, InvalidArgumentError, InvalidFileError, TooLargeError, UnavailableError } from '../errors.ts';
 import { connectionOf, pageMultiplier, pageSize } from '../pages.ts';
 import { pageArgs } from './page-args.ts';
 import { guard, guardAsync } from '../translate.ts';
@@ -29,6 +29,15 @@ export const TensorFile = builder.node(TensorFileRef, {
   loadOne: (cid, ctx) => (isStoreCid(cid) ? ctx.store.getFile(cid) : null),
   fields: (t) => ({
     cid: t.expose('cid', { type: 'CID' }),
+    ipfsCid: t.field({
+      type: 'CID',
+      nullable: true,
+      description:
+        'The root of the file\'s UnixFS DAG (CIDv1, dag-pb, balanced, 1 MiB raw leaves: what `ipfs add --cid-version=1 ' +
+        '--raw-leaves --chunker=size-1048576` prints); equal to `cid` for a file of at most 1 MiB. Served by the ' +
+        '`/ipfs/<cid>` gateway. Null only while the server computes the roots of a store made before them.',
+      resolve: (file, _args, ctx) => ctx.store.ipfsCidOf(file.cid),
+    }),
     size: t.expose('size', { type: 'SafeInt', description: 'Bytes of the whole file.' }),
     format: t.expose('format', { type: FileFormatEnum }),
     metadata: t.expose('metadata', {
@@ -104,7 +113,7 @@ builder.queryFields((t) => ({
   tensorFile: t.field({
     type: TensorFile,
     nullable: true,
-    description: 'The file with this CID, or null.',
+    description: 'The file with this CID (its own or its UnixFS root), or null.',
     args: { cid: t.arg({ type: 'CID', required: true }) },
     resolve: (_root, { cid }, ctx) => guard(() => ctx.store.getFile(cid), { argument: 'cid' }),
   }),
@@ -147,6 +156,23 @@ builder.mutationFields((t) => ({
       const options = { dtype: (args.dtype ?? undefined) as DType | undefined, shape: args.shape ?? undefined, name, maxBytes: max };
       const { file } = await guardAsync(() => ctx.store.add(args.file.stream(), options), { argument: 'dtype', limit: max });
       return file;
+    },
+  }),
+  addFromPeers: t.field({
+    type: TensorFile,
+    description:
+      'Fetches a file the store lacks from the server\'s IPFS peers (`ipfrs serve --peer URL`: other ipfrs nodes, kubo, ' +
+      'rainbow), checks every block against its CID, and stores it atomically; returns it at once when the store has ' +
+      'it. `cid` is its UnixFS root (or its own CID). Concurrent calls for one CID share one fetch. Needs the write scope.',
+    authScopes: { write: true },
+    errors: { types: [ForbiddenError, UnavailableError, InvalidArgumentError], directResult: true },
+    args: { cid: t.arg({ type: 'CID', required: true }) },
+    resolve: async (_root, { cid }, ctx) => {
+      const have = guard(() => ctx.store.getFile(cid), { argument: 'cid' });
+      if (have) return have;
+      if (!ctx.peers) throw new UnavailableError(`the store lacks ${cid} and the server has no peers (ipfrs serve --peer URL)`);
+      const peers = ctx.peers;
+      return guardAsync(() => peers.fetch(cid), { argument: 'cid' });
     },
   }),
   deleteTensorFile: t.field({

@@ -11,7 +11,10 @@ export type Scope = 'write' | 'admin';
 
 /** The subset of TensorStore (src/store) the API uses. Throws StoreError for expected failures. */
 export interface StorePort {
+  /** Either CID: the object's or its UnixFS root. */
   getFile(cid: string): FileRecord | null;
+  /** The object's UnixFS root; null while a store made before DAGs is being backfilled. */
+  ipfsCidOf(cid: string): string | null;
   listFiles(options: { first: number; after?: string | null }): Page<FileRecord>;
   /** `name` may be left out for a single-tensor file; StoreError INVALID_ARGUMENT when the file holds several. */
   getTensor(cid: string, name?: string | null): TensorRecord | null;
@@ -84,6 +87,11 @@ export interface LinksPort {
   subset(cid: string, names: readonly string[], options: { expiresIn?: number }): SignedPath;
   /** The Zarr view's prefix (`/zarr/..../<cid>/`), its signature in the path; the plain path when reads are public. */
   zarr(cid: string, options: { expiresIn?: number }): SignedPath;
+}
+
+/** Fetching from the server's IPFS peers (src/ipfs/peers.ts); StoreError UNAVAILABLE when none gives the CID. */
+export interface PeersPort {
+  fetch(cid: string): Promise<FileRecord>;
 }
 
 export interface AuthPort {

@@ -35,6 +35,8 @@ export interface DownloadLaneOptions {
   /** True once the server is shutting down: responses then close their connections. */
   closing: () => boolean;
   observer?: LaneObserver;
+  /** Requests to leave to node:http all the same (a download of a CID this node first fetches from its peers). */
+  handOff?: (url: string) => boolean;
   /** For a failure of the lane itself (a bug): the request gets a 500 or its connection is cut. */
   logger?: Logger;
 }
@@ -230,6 +232,7 @@ class LaneConnection {
         return;
       }
       if (parsed.kind === 'handoff') return this.handOff();
+      if (this.lane.options.handOff?.(parsed.request.url)) return this.handOff();
       this.pending = this.pending.length === parsed.length ? '' : this.pending.slice(parsed.length);
       this.headStartedAt = 0;
       this.answer(parsed.request, parsed.close);
