@@ -23,7 +23,7 @@ export interface UploadedFile {
 
 export interface SchemaTypes {
   Context: GraphQLContext;
-  AuthScopes: { write: boolean; admin: boolean };
+  AuthScopes: { read: boolean; write: boolean; admin: boolean };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
@@ -52,7 +52,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     defaultResultOptions: { name: ({ fieldName }) => `${pascal(fieldName)}Success` },
   },
   scopeAuth: {
-    authScopes: (ctx) => ({ write: ctx.auth.scopes.has('write'), admin: ctx.auth.scopes.has('admin') }),
+    authScopes: (ctx) => ({ read: ctx.auth.scopes.has('read'), write: ctx.auth.scopes.has('write'), admin: ctx.auth.scopes.has('admin') }),
     unauthorizedError: (_parent, ctx, info, result) => {
       const scope = requiredScope(result.failure);
       const { message, code } = refusal(ctx.auth, scope, info.fieldName);

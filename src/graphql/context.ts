@@ -3,7 +3,9 @@
 import type { DType } from '../tensor/dtype.ts';
 import type { SlicePlan } from '../tensor/slice.ts';
 import type { FileRecord, Page, TensorFilter, TensorRecord } from '../store/types.ts';
-import type { Scope } from './auth.ts';
+import type { Principal } from '../auth/access.ts';
+import type { TokenInfo } from '../auth/tokens.ts';
+import type { Scope } from '../auth/scopes.ts';
 import { DEFAULT_INLINE_BUDGET, type InlineBudgetLimits, type RequestInlineBudget } from './inline-budget.ts';
 
 /** The subset of TensorStore (src/store) the API uses. Throws StoreError for expected failures. */
@@ -80,8 +82,15 @@ export interface LinksPort {
 }
 
 export interface AuthPort {
-  /** The scopes a bearer token grants, or null for an unknown token. Must compare in constant time (auth.ts). */
-  scopesForToken(token: string): readonly Scope[] | null;
+  /** Who sends this Authorization header (src/auth/access.ts: tokens are looked up by their digest). */
+  authenticate(authorization: string | null): RequestAuth;
+}
+
+/** The token table, for the admin fields tokens, createToken and revokeToken (src/auth/tokens.ts TokenStore). */
+export interface TokensPort {
+  list(): TokenInfo[];
+  create(options: { scope: Scope; name?: string | null; expiresIn?: number | null }): { secret: string; token: TokenInfo };
+  revoke(idOrName: string): TokenInfo;
 }
 
 export interface LoggerPort {
@@ -135,17 +144,16 @@ export interface GraphQLServices {
   reader: ReaderPort;
   links: LinksPort;
   auth: AuthPort;
+  /** Absent: the token fields answer that this server manages no tokens. */
+  tokens?: TokensPort;
   logger: LoggerPort;
   config?: Partial<GraphQLConfig>;
   /** Shared with the other interfaces that change the cache (gRPC), so subscribers hear of their changes too. */
   cacheEvents?: CacheEvents;
 }
 
-/** Who is asking: the scopes of the bearer token, and what was wrong with the token if anything. */
-export interface RequestAuth {
-  scopes: ReadonlySet<Scope>;
-  token: 'none' | 'valid' | 'unknown' | 'malformed';
-}
+/** Who is asking: the token's scopes, id and name, and what was wrong with the token if anything. */
+export type RequestAuth = Principal;
 
 /** Tells cacheStats subscribers that a mutation changed the cache, so they need not wait for their next tick. */
 export interface CacheEvents {
@@ -161,6 +169,7 @@ export interface GraphQLContext {
   logger: LoggerPort;
   config: GraphQLConfig;
   auth: RequestAuth;
+  tokens: TokensPort | null;
   cacheEvents: CacheEvents;
   /** Origin links are made absolute against: config.publicUrl, else the request's own. */
   baseUrl: string;

@@ -69,6 +69,7 @@ export function createYoga(services: GraphQLServices, options: YogaOptions = {})
         config,
         cacheEvents,
         auth,
+        tokens: services.tokens ?? null,
         baseUrl: config.publicUrl ?? new URL(request.url).origin,
         inline: budgetOf(request, auth.token === 'valid', req?.socket?.remoteAddress),
       };

@@ -1,4 +1,5 @@
 // TensorFile: one stored object (safetensors, .npy or raw), its queries, and the mutations that add and delete.
+import { audit } from '../../auth/audit.ts';
 import { CONTENT_TYPE_RAW } from '../../http/headers.ts';
 import type { DType } from '../../tensor/dtype.ts';
 import { builder } from '../builder.ts';
@@ -113,7 +114,8 @@ builder.mutationFields((t) => ({
       }
       if (args.shape?.some((d) => d < 0)) throw new InvalidArgumentError('shape dimensions must be 0 or more', 'shape');
       const options = { dtype: (args.dtype ?? undefined) as DType | undefined, shape: args.shape ?? undefined, name, maxBytes: max };
-      const { file } = await guardAsync(() => ctx.store.add(args.file.stream(), options), { argument: 'dtype', limit: max });
+      const { file, created } = await guardAsync(() => ctx.store.add(args.file.stream(), options), { argument: 'dtype', limit: max });
+      audit(ctx.logger, ctx.auth, 'addTensorFile', { cid: file.cid, size: file.size, created });
       return file;
     },
   }),
@@ -125,6 +127,7 @@ builder.mutationFields((t) => ({
     args: { cid: t.arg({ type: 'CID', required: true }) },
     resolve: (_root, { cid }, ctx) => {
       const deleted = guard(() => ctx.store.remove(cid), { argument: 'cid' });
+      audit(ctx.logger, ctx.auth, 'deleteTensorFile', { cid, deleted });
       if (ctx.cache.evict(cid)) ctx.cacheEvents.changed();
       return { cid, deleted };
     },
