@@ -78,14 +78,13 @@ test('hostile GraphQL on the wire: 50 deep, 10,000 aliases, first: 1000000, a hu
   await stillAnswers('a batch of 1000');
 });
 
-test('cross-site requests: simple requests without the CSRF header are refused, and change nothing', async () => {
+test('cross-site requests: simple POSTs without the CSRF header are refused and change nothing; a cross-site GET is answered without CORS headers (unreadable)', async () => {
   const admin = { authorization: `Bearer ${server.adminToken}` };
   await fetch(`${server.url}/v1/blob/${cid}?${signPath(`/v1/blob/${cid}`, [], { ring: ring() }).query}`).then((r) => r.arrayBuffer());
   const entries = async () => (await gql(server.url, '{ cacheStats { entries } }')).body.data!.cacheStats.entries as number;
   assert.ok((await entries()) > 0);
   const mutation = 'mutation { clearCache { __typename } }';
   const attempts: Array<[string, RequestInit, string]> = [
-    ['GET', { headers: { accept: 'application/json' } }, `?query=${encodeURIComponent('{ cacheStats { entries } }')}`],
     ['form POST', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...admin }, body: `query=${encodeURIComponent(mutation)}` }, ''],
     ['text/plain POST', { method: 'POST', headers: { 'content-type': 'text/plain', ...admin }, body: JSON.stringify({ query: mutation }) }, ''],
     ['multipart POST', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b', ...admin }, body: `--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: mutation })}\r\n--b--\r\n` }, ''],
@@ -96,6 +95,10 @@ test('cross-site requests: simple requests without the CSRF header are refused, 
     assert.match(await response.text(), /Required CSRF header/, what);
   }
   assert.ok((await entries()) > 0, 'the cache was not cleared by any of them');
+  const crossGet = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ cacheStats { entries } }')}`, { headers: { accept: 'application/json', origin: 'https://evil.example' } });
+  assert.is(crossGet.status, 200);
+  assert.is(crossGet.headers.get('access-control-allow-origin'), null, 'no CORS headers for another origin: its page cannot read this');
+  assert.is(crossGet.headers.get('access-control-allow-credentials'), null);
   const allowed = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ cacheStats { entries } }')}`, { headers: { accept: 'application/json', ...CSRF } });
   assert.is(allowed.status, 200);
   await stillAnswers('CSRF');

@@ -7,6 +7,9 @@ export interface RequestHeaders {
   ifNoneMatch: string | undefined;
   ifRange: string | undefined;
   range: string | undefined;
+  /** For src/auth: a bearer token (a read token serves like a signed link) and, behind a trusted proxy, the client. */
+  authorization?: string | undefined;
+  forwardedFor?: string | undefined;
 }
 
 export interface DownloadRequest {
@@ -15,10 +18,12 @@ export interface DownloadRequest {
   /** The request target as sent (origin form: path and query). */
   url: string;
   headers: RequestHeaders;
+  /** The peer's address, for per-client rate limits (src/auth). */
+  peer?: string;
 }
 
 export function noRequestHeaders(): RequestHeaders {
-  return { ifMatch: undefined, ifNoneMatch: undefined, ifRange: undefined, range: undefined };
+  return { ifMatch: undefined, ifNoneMatch: undefined, ifRange: undefined, range: undefined, authorization: undefined, forwardedFor: undefined };
 }
 
 /**
@@ -37,8 +42,14 @@ export function addRequestHeader(found: RequestHeaders, name: string, value: str
       else if (lower === 'if-range') found.ifRange = joined(found.ifRange, value);
       break;
     }
-    case 13:
-      if (name.toLowerCase() === 'if-none-match') found.ifNoneMatch = joined(found.ifNoneMatch, value);
+    case 13: {
+      const lower = name.toLowerCase();
+      if (lower === 'if-none-match') found.ifNoneMatch = joined(found.ifNoneMatch, value);
+      else if (found.authorization === undefined && lower === 'authorization') found.authorization = value;
+      break;
+    }
+    case 15:
+      if (name.toLowerCase() === 'x-forwarded-for') found.forwardedFor = joined(found.forwardedFor, value);
       break;
   }
 }
