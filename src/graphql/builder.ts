@@ -13,12 +13,17 @@ import { refusal } from './auth.ts';
 import type { GraphQLContext } from './context.ts';
 import { ForbiddenError, InvalidArgumentError, notACidMessage } from './errors.ts';
 
-/** What an uploaded multipart file part looks like to resolvers (a WHATWG File). */
+/** What an uploaded multipart file part looks like to resolvers (a WHATWG File, or a part still streaming in). */
 export interface UploadedFile {
   readonly name: string;
+  /** -1 for a part still streaming in (upload-stream.ts). */
   readonly size: number;
   readonly type: string;
   stream(): ReadableStream<Uint8Array>;
+  /** A streamed part: resolves once its headers (name, type) have arrived. */
+  ready?(): Promise<void>;
+  /** A streamed part: its bytes as they arrive, without a web stream in between. */
+  chunks?(): AsyncIterable<Uint8Array>;
 }
 
 export interface SchemaTypes {

@@ -12,6 +12,7 @@ import { schema } from './schema/index.ts';
 import { createInlineBudgets, type RequestInlineBudget } from './inline-budget.ts';
 import { createCacheEvents } from './stats-stream.ts';
 import { useBodyLimit } from './use-body-limit.ts';
+import { useStreamedUpload } from './use-streamed-upload.ts';
 import { corsOption, useCsrfHeader, type CorsPolicyOptions } from './use-cors-policy.ts';
 import { useMaxAliases } from './use-max-aliases.ts';
 import { useMaxDepth } from './use-max-depth.ts';
@@ -97,6 +98,8 @@ export function createYoga(services: GraphQLServices, options: YogaOptions = {})
     plugins: [
       useCsrfHeader(),
       useBodyLimit({ maxBodyBytes: options.maxBodyBytes, maxUploadBytes: config.maxUploadBytes }),
+      // After useBodyLimit: a declared Content-Length over the limit is refused before this parser starts.
+      useStreamedUpload(),
       useMaxTokens({ maxTokens: options.maxTokens }),
       useMaxDepth({ maxDepth: options.maxDepth }),
       useMaxAliases({ maxAliases: options.maxAliases }),

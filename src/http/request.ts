@@ -23,7 +23,7 @@ export interface DownloadRequest {
 }
 
 export function noRequestHeaders(): RequestHeaders {
-  return { ifMatch: undefined, ifNoneMatch: undefined, ifRange: undefined, range: undefined, authorization: undefined, forwardedFor: undefined };
+  return { ifMatch: undefined, ifNoneMatch: undefined, ifRange: undefined, range: undefined };
 }
 
 /**

@@ -10,6 +10,8 @@ import { pageArgs } from './page-args.ts';
 import { guard, guardAsync } from '../translate.ts';
 import { isStoreCid } from '../../http/paths.ts';
 import { DownloadLink } from './download-link.ts';
+import { UploadAbortedError } from '../upload-stream.ts';
+import type { UploadedFile } from '../builder.ts';
 import { DTypeEnum, TensorConnection } from './tensor.ts';
 import { TensorFileRef } from './refs.ts';
 
@@ -81,6 +83,14 @@ builder.queryFields((t) => ({
 
 const MAX_NAME_LENGTH = 1024;
 
+async function uploadReady(file: UploadedFile): Promise<void> {
+  try {
+    await file.ready?.();
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}: nothing was added`, 'file');
+  }
+}
+
 const DeleteTensorFilePayload = builder.objectRef<{ cid: string; deleted: boolean }>('DeleteTensorFilePayload').implement({
   fields: (t) => ({
     cid: t.expose('cid', { type: 'CID' }),
@@ -105,6 +115,8 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const max = ctx.config.maxUploadBytes;
+      // A streamed part's name is known once its headers are in (upload-stream.ts); its size only at its end.
+      await uploadReady(args.file);
       if (args.file.size > max) {
         throw new TooLargeError(`the file is ${args.file.size} bytes, above the upload limit of ${max} bytes`, args.file.size, max);
       }
@@ -114,7 +126,10 @@ builder.mutationFields((t) => ({
       }
       if (args.shape?.some((d) => d < 0)) throw new InvalidArgumentError('shape dimensions must be 0 or more', 'shape');
       const options = { dtype: (args.dtype ?? undefined) as DType | undefined, shape: args.shape ?? undefined, name, maxBytes: max };
-      const { file, created } = await guardAsync(() => ctx.store.add(args.file.stream(), options), { argument: 'dtype', limit: max });
+      const source = args.file.chunks?.() ?? args.file.stream();
+      const { file, created } = await guardAsync(() => ctx.store.add(source, options), { argument: 'dtype', limit: max }).catch((error: unknown) => {
+        throw error instanceof UploadAbortedError ? new InvalidArgumentError(`${error.message}: nothing was added`, 'file') : error;
+      });
       audit(ctx.logger, ctx.auth, 'addTensorFile', { cid: file.cid, size: file.size, created });
       return file;
     },
