@@ -140,13 +140,13 @@ test('missing, malformed and unknown', () => {
   assert.is(edited(() => {}, 'relative/path'), 'malformed');
 });
 
-test('expiry: default 15 minutes, valid up to exp + clock skew (60 s by default)', () => {
-  assert.is(DEFAULT_CLOCK_SKEW, 60);
+test('expiry: default 15 minutes, valid up to exp + clock skew (30 s by default)', () => {
+  assert.is(DEFAULT_CLOCK_SKEW, 30);
   const link = signPath(PATH, {}, { ring: RING, now: NOW });
   assert.is(link.expiresAt, NOW + 900);
   assert.is(reason(verifyUrl(link.url, NOW + 900)), 'ok');
-  assert.is(reason(verifyUrl(link.url, NOW + 900 + 60)), 'ok');
-  assert.is(reason(verifyUrl(link.url, NOW + 900 + 61)), 'expired');
+  assert.is(reason(verifyUrl(link.url, NOW + 900 + 30)), 'ok');
+  assert.is(reason(verifyUrl(link.url, NOW + 900 + 31)), 'expired');
   assert.is(reason(verifyUrl(link.url, NOW + 900 + 0.5, RING, 0)), 'ok'); // fractional clocks are floored
   assert.is(reason(verifyUrl(link.url, NOW + 901, RING, 0)), 'expired');
   assert.is(reason(verifyUrl(link.url, NOW + 1000, RING, 300)), 'ok');
