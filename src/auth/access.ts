@@ -18,7 +18,7 @@ export interface Principal {
 
 /** What an interface knows of a request. */
 export interface AccessRequest {
-  authorization: string | null | undefined;
+  authorization?: string | null | undefined;
   /** The peer's address (socket.remoteAddress). */
   peer: string | null | undefined;
   /** X-Forwarded-For, read only when the server trusts its proxy. */

@@ -26,7 +26,7 @@ export interface CorsDecision {
   credentials: boolean;
 }
 
-const ORIGIN = /^https?:\/\/[^/?#\s]+$/;
+const ORIGIN = /^https?:\/\/[^/?#\s]+\/?$/;
 
 /** Checks --cors-origin values; throws RangeError naming the bad one. */
 export function corsPolicy(origins: readonly string[]): CorsPolicy {

@@ -42,7 +42,7 @@ export class RateLimiter {
   constructor(options: RateLimitOptions) {
     if (!(options.perSecond > 0 && Number.isFinite(options.perSecond))) throw new RangeError(`perSecond must be above 0, not ${options.perSecond}`);
     this.perSecond = options.perSecond;
-    this.burst = options.burst ?? 2 * options.perSecond;
+    this.burst = options.burst ?? Math.max(1, 2 * options.perSecond);
     this.now = options.now ?? (() => performance.now() / 1000);
     this.maxClients = options.maxClients ?? 100_000;
   }
