@@ -36,8 +36,9 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Conn
       refused++;
       socket.on('error', () => {});
       socket.end(REFUSAL);
-      // A client that never reads must not keep even this socket.
-      setTimeout(() => socket.destroy(), 1000).unref();
+      // A client that never reads must not keep even this socket (a ref'd timer: shutdown waits for it).
+      const cut = setTimeout(() => socket.destroy(), 1000);
+      socket.once('close', () => clearTimeout(cut));
       return;
     }
     open++;
