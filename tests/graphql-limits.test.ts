@@ -236,7 +236,7 @@ const OPERATIONS = [
   'query($cid: CID!, $start: SafeInt!, $end: SafeInt, $limit: SafeInt) { tensorFile(cid: $cid) { byteRange(start: $start, end: $end, inlineLimit: $limit) { __typename } } }',
   'query($first: Int, $after: String, $filter: TensorFilter) { tensors(first: $first, after: $after, filter: $filter) { edges { node { name } } } }',
   'query($id: ID!) { node(id: $id) { id } }',
-  'query($cid: CID!, $e: Int) { tensorFile(cid: $cid) { downloadLink(expiresIn: $e) { url } } }',
+  'query($cid: CID!, $e: Int) { tensorFile(cid: $cid) { downloadLink(expiresIn: $e) { __typename } } }',
   'mutation($cid: CID!, $access: CacheAccess, $populate: Boolean) { warmCache(cid: $cid, access: $access, populate: $populate) { __typename } }',
   'mutation($cid: CID!) { evictFromCache(cid: $cid) { __typename } deleteTensorFile(cid: $cid) { __typename } }',
   'subscription($ms: Int!) { cacheStats(intervalMs: $ms) { entries } }',

@@ -198,7 +198,7 @@ test('key rotation: the running server signs with the new key, honours the old o
   const rotated = ring();
   assert.is.not(rotated.current, before.current);
   await new Promise((r) => setTimeout(r, 1200)); // the server re-reads the file at most once a second
-  const link = (await gql(server.url, 'query($c: CID!) { tensorFile(cid: $c) { downloadLink { url } } }', { c: cid })).body.data!.tensorFile.downloadLink.url as string;
+  const link = (await gql(server.url, 'query($c: CID!) { tensorFile(cid: $c) { downloadLink { ... on DownloadLink { url } } } }', { c: cid })).body.data!.tensorFile.downloadLink.url as string;
   assert.is(new URL(link).searchParams.get('kid'), rotated.current, 'new links use the new key');
   assert.is((await status(new URL(link).pathname + new URL(link).search)).status, 200);
   assert.is((await status(old.url)).status, 200, 'the old kid is still in the ring');
@@ -255,7 +255,7 @@ test('a whole session at debug level: the admin token is printed once at first s
     await gql(first.url, 'query($c: CID!) { tensorFile(cid: $c) { size } }', { c: `${token}` }, admin);
     await fetch(`${first.url}/metrics`, { headers: admin }).then((r) => r.text());
     // Links: issued by GraphQL, used, forged, cut off mid-download, and failing on the server's side.
-    const link = keep((await gql(first.url, 'query($c: CID!) { tensorFile(cid: $c) { downloadLink { url } } }', { c: file }, admin)).body.data!.tensorFile.downloadLink.url);
+    const link = keep((await gql(first.url, 'query($c: CID!) { tensorFile(cid: $c) { downloadLink { ... on DownloadLink { url } } } }', { c: file }, admin)).body.data!.tensorFile.downloadLink.url);
     assert.is((await fetch(link, { headers: admin }).then(async (r) => [r.status, await r.arrayBuffer()]))[0], 200);
     await fetch(link.replace(/sig=./, 'sig=A')).then((r) => r.text());
     const slow = request(keep(signPath(`/v1/blob/${file}`, [], { ring: keyRingFromJSON(JSON.parse(readFileSync(join(store, 'signing-keys.json'), 'utf8'))) }).url.replace(/^/, first.url)));

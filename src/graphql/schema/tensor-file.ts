@@ -51,7 +51,8 @@ export const TensorFile = builder.node(TensorFileRef, {
     }),
     downloadLink: t.field({
       type: DownloadLink,
-      description: 'A signed link to the whole file (`/v1/blob/<cid>`).',
+      description: 'A signed link to the whole file (`/v1/blob/<cid>`). A bad expiresIn is an InvalidArgumentError in the result.',
+      errors: { types: [InvalidArgumentError], directResult: true, union: { name: 'DownloadLinkResult' } },
       args: { expiresIn: t.arg.int({ description: 'Seconds the link stays valid; the server default when left out.' }) },
       resolve: (file, args, ctx) => {
         const signed = ctx.links.blob(file.cid, { expiresIn: expiresIn(args.expiresIn, ctx.config) });
