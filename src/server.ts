@@ -107,6 +107,7 @@ const DEFAULT_CACHE_ENTRIES = 1024;
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
 const HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
+const NO_BEARER = { ok: true, read: false, headers: null } as const;
 const RING_RECHECK_MS = 1000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -160,6 +161,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     clockSkew: options.clockSkew,
     admit: (request) => {
+      // The common download (a signed link, no token, no rate limit) costs nothing here.
+      if (access.limiter === null && request.headers.authorization === undefined) return NO_BEARER;
       const admission = access.admit({ authorization: request.headers.authorization, peer: request.peer, forwardedFor: request.headers.forwardedFor }, 'download');
       return admission.ok ? { ok: true, read: admission.principal.scopes.has('read'), headers: admission.headers } : admission;
     },
@@ -270,11 +273,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  // One head timeout for both paths (the lane takes server.headersTimeout), checked every second rather than every
-  // 30 s, so slow heads are cut at the timeout, not up to half a minute later. No whole-request timeout: an upload
-  // of many GiB takes as long as it takes (the connection caps bound how many can be open).
+  // One head timeout for both paths (the lane takes server.headersTimeout): 10 s, not node's 60 s. The lane sweeps
+  // its connections every second; node:http checks its own every 30 s (connectionsCheckingInterval: at 1 s it reset
+  // healthy connections in tests/faults-live), so a slow head there is cut within 40 s. No whole-request timeout:
+  // an upload of many GiB takes as long as it takes (the connection caps bound how many can be open).
   const server = createServer(
-    { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout: 0, connectionsCheckingInterval: 1000 },
+    { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout: 0 },
     handle,
   );
   // Download requests skip node:http (download-lane.ts); options.downloadLane false leaves every request to node:http.

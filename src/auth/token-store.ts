@@ -5,8 +5,8 @@
 // running server sees another process's changes (`ipfrs token create|revoke`) through SQLite's data_version,
 // checked at most every RELOAD_CHECK_MS when a token is looked up; expiry is checked on every lookup.
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as DB, Statement } from 'better-sqlite3';
 import { isScope, type Scope } from './scopes.ts';
@@ -43,6 +43,7 @@ export class TokenStore implements TokenTable {
     private readonly now: () => number,
   ) {
     // Created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
+    mkdirSync(dirname(path), { recursive: true });
     closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
