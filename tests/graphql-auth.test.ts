@@ -48,7 +48,7 @@ test('a refusal says which scope, and how to get it', () => {
   const none = refusal(authenticate(null, port), 'admin', 'clearCache');
   assert.equal(none, {
     code: 'UNAUTHENTICATED',
-    message: 'clearCache needs the admin scope: send "Authorization: Bearer <token>" (tokens come from `ipfrs token create` or the createToken mutation)',
+    message: 'clearCache needs the admin scope: send "Authorization: Bearer <token>" with a token that has the admin scope',
   });
   assert.is(refusal(authenticate('Basic x', port), 'write', 'addTensorFile').code, 'UNAUTHENTICATED');
   assert.match(refusal(authenticate('Bearer nope', port), 'write', 'addTensorFile').message, /not one this server knows/);

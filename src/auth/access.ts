@@ -54,7 +54,7 @@ const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 const MAX_TOKEN_LENGTH = 4096;
 const NO_SCOPES: ReadonlySet<Scope> = new Set();
 const ANONYMOUS: Principal = Object.freeze({ token: 'none', scopes: NO_SCOPES, id: null, name: null });
-const HOW = 'send "Authorization: Bearer <token>" (tokens come from `ipfrs token create` or the createToken mutation)';
+const how = (scope: Scope) => `send "Authorization: Bearer <token>" with a token that has the ${scope} scope`;
 
 export class Access {
   readonly private: boolean;
@@ -139,9 +139,9 @@ export function refusalFor(principal: Pick<Principal, 'token'>, scope: Scope, wh
   const challenge = { 'WWW-Authenticate': 'Bearer realm="ipfrs"' };
   switch (principal.token) {
     case 'none':
-      return { status: 401, code: 'UNAUTHENTICATED', message: `${needs}: ${HOW}`, headers: challenge };
+      return { status: 401, code: 'UNAUTHENTICATED', message: `${needs}: ${how(scope)}`, headers: challenge };
     case 'malformed':
-      return { status: 401, code: 'UNAUTHENTICATED', message: `${needs}, and the Authorization header is not "Bearer <token>": ${HOW}`, headers: challenge };
+      return { status: 401, code: 'UNAUTHENTICATED', message: `${needs}, and the Authorization header is not "Bearer <token>": ${how(scope)}`, headers: challenge };
     case 'unknown':
       return { status: 401, code: 'UNAUTHENTICATED', message: `${needs}, and the bearer token is not one this server knows (revoked, or never issued here)`, headers: challenge };
     case 'expired':
