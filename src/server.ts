@@ -7,8 +7,12 @@
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Access, type AccessRequest, type Admission } from './auth/access.ts';
+import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './auth/connections.ts';
+import { corsDecision, corsPolicy, type CorsDecision } from './auth/cors.ts';
+import { accessMetricsText } from './auth/metrics.ts';
+import { TokenStore } from './auth/token-store.ts';
 import { mmapCachePort, tensorReaderPort } from './graphql/services/adapters.ts';
-import { tokenVerifier } from './graphql/services/auth.ts';
 import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLServices } from './graphql/context.ts';
 import { signedLinks } from './graphql/services/links.ts';
 import { createCacheEvents } from './graphql/services/stats-stream.ts';
@@ -18,7 +22,7 @@ import { createDownloadRoute } from './http/download.ts';
 import { INTERNAL_ERROR_BODY } from './http/refusal.ts';
 import { MmapCache, MmapFile } from './mmap/index.ts';
 import { attachDownloadLane, type LaneObserver } from './server/lane/download-lane.ts';
-import { busyWithResponse } from './server/lane/node-internals.ts';
+import { busyWithResponse, takeConnectionListeners } from './server/lane/node-internals.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { createPlaygroundHandler } from './server/playground.ts';
@@ -59,6 +63,22 @@ export interface ServerOptions {
    * (`ipfrs serve` without --grpc-port, so that a second server on the machine still starts).
    */
   grpcOptional?: boolean;
+  /** GraphQL reads and downloads need a read token (downloads also take a signed link). */
+  privateMode?: boolean;
+  /** Requests per second per client (burst twice that) on GraphQL and downloads; default none. */
+  rateLimit?: number | null;
+  /** Read the client's address from X-Forwarded-For (rate limits), behind a proxy that sets it. */
+  trustProxy?: boolean;
+  /** The largest GraphQL upload, bytes; default 64 GiB. */
+  maxUploadBytes?: number;
+  /** Origins besides the server's own whose pages may read /graphql (`*`: any, without credentials). */
+  corsOrigins?: string[];
+  /** Seconds of tolerance past a link's expiry, for nodes whose clocks differ; default 30. */
+  clockSkew?: number;
+  /** Open connections per client address and in total (DEFAULT_CONNECTION_LIMITS). */
+  maxConnections?: Partial<ConnectionLimits>;
+  /** Time for a request head to arrive, on both paths (node:http and the lane); default 10 s. */
+  headersTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -67,6 +87,9 @@ export interface RunningServer {
   port: number;
   /** The admin token, and whether this start created it (then, and only then, it should be shown once). */
   adminToken: { token: string; created: boolean };
+  /** The token table (src/auth) and the access model every interface goes through. */
+  tokens: TokenStore;
+  access: Access;
   /** How many demo files were added at this start. */
   seeded: number;
   store: TensorStore;
@@ -83,10 +106,15 @@ type Route = 'graphql' | 'download' | 'healthz' | 'readyz' | 'metrics' | 'playgr
 
 const DEFAULT_CACHE_ENTRIES = 1024;
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
+const HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
+const NO_BEARER = { ok: true, read: false, headers: null } as const;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
   const host = options.host ?? '127.0.0.1';
+  if (options.publicMode && options.privateMode) throw new RangeError('--public and --private contradict each other: choose one');
+  const cors = corsPolicy(options.corsOrigins ?? []);
   const store = TensorStore.open(options.storeRoot);
   const report = store.openReport;
   if (report.rebuilt || report.tempFilesRemoved || report.droppedRows) logger.info('store opened', { root: options.storeRoot, ...report });
@@ -99,14 +127,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const reader = new TensorReader(store, cache);
   const ring = keyRingSource(options.storeRoot, logger);
   const adminToken = loadOrCreateAdminToken(options.storeRoot);
+  const tokens = TokenStore.open(options.storeRoot, { bootstrap: adminToken.token });
+  const access = new Access({ tokens, private: options.privateMode, rateLimit: options.rateLimit, trustProxy: options.trustProxy });
   const metrics = new Metrics();
 
-  const config: Partial<GraphQLConfig> = { publicUrl: options.publicUrl ?? null };
+  const config: Partial<GraphQLConfig> = { publicUrl: options.publicUrl ?? null, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
   if (options.inlineLimit !== undefined) {
     config.inlineLimit = options.inlineLimit;
     config.maxInlineLimit = Math.max(options.inlineLimit, 4 * 1024 * 1024);
   }
-  const auth = tokenVerifier([{ token: adminToken.token, scopes: ['admin'] }]);
+  // The one access model: GraphQL and gRPC authenticate through it (src/auth), downloads are admitted by it.
+  const auth = { authenticate: (authorization: string | null) => access.authenticate(authorization) };
   // One stream of cache-change events for GraphQL subscribers and gRPC's WatchStats, whichever side changes it.
   const cacheEvents = createCacheEvents();
   const services: GraphQLServices = {
@@ -115,12 +146,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     reader: tensorReaderPort(reader, logger),
     links: signedLinks(ring),
     auth,
+    tokens,
     logger,
     config,
     cacheEvents,
   };
-  const yoga: GraphQLServer = createYoga(services, { graphiql: options.graphiql });
-  const download = createDownloadRoute({ store, reader, ring, publicMode: options.publicMode, metrics, logger });
+  const yoga: GraphQLServer = createYoga(services, { graphiql: options.graphiql, cors: { policy: cors, selfOrigins: options.publicUrl ? [options.publicUrl] : [] } });
+  const download = createDownloadRoute({
+    store,
+    reader,
+    ring,
+    publicMode: options.publicMode,
+    metrics,
+    logger,
+    clockSkew: options.clockSkew,
+    admit: (request) => {
+      // The common download (a signed link, no token, no rate limit) costs nothing here.
+      if (access.limiter === null && request.headers.authorization === undefined) return NO_BEARER;
+      const admission = access.admit({ authorization: request.headers.authorization, peer: request.peer, forwardedFor: request.headers.forwardedFor }, 'download');
+      return admission.ok ? { ok: true, read: admission.principal.scopes.has('read'), headers: admission.headers } : admission;
+    },
+  });
   // Built in the background (esbuild, in memory); requests that come first wait for it.
   const playground = createPlaygroundHandler({ logger });
 
@@ -191,10 +237,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     try {
       let done: unknown;
       switch (route) {
-        case 'graphql':
+        case 'graphql': {
+          // Rate limit and private reads first, before yoga reads a byte of the body (a refusal costs little).
+          const admission = access.admit(accessRequestOf(req), 'graphql', { reads: req.method !== 'OPTIONS' && !isGraphiQLPage(req) });
+          if (!admission.ok) {
+            refuseGraphQL(res, admission, corsDecision(cors, req.headers.origin ?? null, selfOriginsOf(req, options.publicUrl)));
+            break;
+          }
           // requestListener writes the answer; handleNodeRequestAndResponse only returns a Response (never sent).
           done = yoga.requestListener(req, res);
           break;
+        }
         case 'download':
           done = download.handle(req, res);
           break;
@@ -209,7 +262,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           break;
         }
         case 'metrics':
-          done = sendText(res, req, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(cache.stats()));
+          done = sendText(res, req, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(cache.stats()) + accessMetricsText(access.limiter, connections));
           break;
         default:
           if (!playground(req, res)) notFound(req, res);
@@ -220,7 +273,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, handle);
+  // One head timeout for both paths (the lane takes server.headersTimeout): 10 s, not node's 60 s. The lane sweeps
+  // its connections every second; node:http checks its own every 30 s (connectionsCheckingInterval: at 1 s it reset
+  // healthy connections in tests/faults-live), so a slow head there is cut within 40 s. No whole-request timeout:
+  // an upload of many GiB takes as long as it takes (the connection caps bound how many can be open).
+  const server = createServer(
+    { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout: 0 },
+    handle,
+  );
   // Download requests skip node:http (download-lane.ts); options.downloadLane false leaves every request to node:http.
   const laneObserver: LaneObserver = {
     timed: debug,
@@ -251,6 +311,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     lane?.closeIdle();
     for (const socket of sockets) if (!lane?.holds(socket) && !busyWithResponse(socket)) socket.destroy();
   };
+  // Last, so that it runs before every listener above, for admitted connections only.
+  const connections = limitConnections(server, { ...DEFAULT_CONNECTION_LIMITS, ...options.maxConnections }, takeConnectionListeners(server));
   const closeAllConnections = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => {
     lane?.closeAll();
@@ -266,6 +328,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (error) {
     store.close();
+    tokens.close();
     throw error;
   }
   server.on('error', (error) => logger.error('server error', { error }));
@@ -291,7 +354,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info('listening', { url, store: options.storeRoot, public: Boolean(options.publicMode) });
+  logger.info('listening', { url, store: options.storeRoot, public: Boolean(options.publicMode), private: Boolean(options.privateMode), rateLimit: options.rateLimit ?? null });
 
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -312,6 +375,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         download.close();
         cache.clear();
         store.close();
+        tokens.close();
         logger.info('stopped');
         resolve();
       });
@@ -320,7 +384,40 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return closed;
   };
 
-  return { url, host, port, adminToken, seeded, store, cache, metrics, server, grpc, close };
+  return { url, host, port, adminToken, tokens, access, seeded, store, cache, metrics, server, grpc, close };
+}
+
+function accessRequestOf(req: IncomingMessage): AccessRequest {
+  const forwarded = req.headers['x-forwarded-for'];
+  return { authorization: req.headers.authorization, peer: req.socket.remoteAddress, forwardedFor: Array.isArray(forwarded) ? forwarded.join(', ') : forwarded };
+}
+
+function selfOriginsOf(req: IncomingMessage, publicUrl: string | null | undefined): string[] {
+  const self = req.headers.host ? [`http://${req.headers.host}`] : [];
+  return publicUrl ? [...self, publicUrl] : self;
+}
+
+/** GraphiQL's page itself (a browser's GET of /graphql without a query): no data, so open on a private server. */
+function isGraphiQLPage(req: IncomingMessage): boolean {
+  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html') && !(req.url ?? '').includes('query=');
+}
+
+/** A refusal of the access model in GraphQL's form: `errors[0].extensions.code` RATE_LIMITED or UNAUTHENTICATED. */
+function refuseGraphQL(res: ServerResponse, refusal: Extract<Admission, { ok: false }>, cors: CorsDecision): void {
+  const body = `${JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code, http: { status: refusal.status } } }] })}\n`;
+  // Yoga (which adds CORS headers) is not reached: an allowed origin's page must still be able to read why.
+  const corsHeaders: Record<string, string> =
+    cors.allowOrigin === null
+      ? {}
+      : { 'Access-Control-Allow-Origin': cors.allowOrigin, Vary: 'Origin', 'Access-Control-Expose-Headers': 'Retry-After, RateLimit, RateLimit-Policy', ...(cors.credentials ? { 'Access-Control-Allow-Credentials': 'true' } : {}) };
+  res.writeHead(refusal.status, {
+    ...refusal.headers,
+    ...corsHeaders,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
 }
 
 function routeOf(url: string): Route {

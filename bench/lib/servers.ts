@@ -165,11 +165,23 @@ export async function startYogaHello(tmpDir: string): Promise<RunningServer> {
   });
 }
 
+export async function startYogaUpload(tmpDir: string): Promise<RunningServer> {
+  const port = await freePort();
+  return spawnServer({
+    name: 'yoga-upload',
+    command: process.execPath,
+    args: tsxArgs(join(REPO_ROOT, 'bench/servers/yoga-upload.ts'), [String(port)]),
+    port,
+    readyPath: '/graphql',
+    logDir: join(tmpDir, 'logs'),
+  });
+}
+
 /**
  * `ipfrs serve --public` on a store: downloads without signatures, as a public gateway serves them. With
  * `profileDir`, node writes a CPU profile there when the server exits (bench --profile).
  */
-export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', profileDir?: string, grpcPort = 0): Promise<RunningServer> {
+export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', profileDir?: string, grpcPort = 0, extraArgs: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
   // gRPC off unless a row asks for it (grpcPort): the HTTP rows measure the HTTP server alone.
@@ -177,7 +189,7 @@ export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', 
   return spawnServer({
     name,
     command: process.execPath,
-    args: [...profile, ...tsxArgs(join(REPO_ROOT, 'src/cli.ts'), serve)],
+    args: [...profile, ...tsxArgs(join(REPO_ROOT, 'src/cli.ts'), [...serve, ...extraArgs])],
     port,
     readyPath: '/healthz',
     logDir: join(tmpDir, 'logs'),

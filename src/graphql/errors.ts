@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'INVALID_FILE'
   | 'INVALID_ARGUMENT'
-  | 'STORE_ERROR';
+  | 'STORE_ERROR'
+  | 'RATE_LIMITED';
 
 export abstract class ApiError extends GraphQLError {
   readonly code: ErrorCode;

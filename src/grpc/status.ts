@@ -33,6 +33,7 @@ const BY_API_CODE: Record<ErrorCode, status> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
   // The object changed on disk: retrying (after `ipfrs verify`) may succeed; the request was fine.
   STORE_ERROR: status.UNAVAILABLE,
+  RATE_LIMITED: status.RESOURCE_EXHAUSTED,
 };
 
 const BY_HTTP_STATUS: Record<number, status> = {

@@ -46,6 +46,13 @@ export interface DownloadOptions {
   ring: () => KeyRing;
   /** Serve reads without signatures, like a public gateway. */
   publicMode?: boolean;
+  /**
+   * The access model (src/auth), asked once per request: a refusal (rate limit), or whether the request carries a
+   * read token, which serves like a signed link. Absent: signatures only.
+   */
+  admit?: (request: DownloadRequest) => DownloadAdmission;
+  /** Seconds of tolerance past a link's `exp`, for nodes whose clocks differ (default sign.ts DEFAULT_CLOCK_SKEW). */
+  clockSkew?: number;
   metrics?: Metrics;
   logger?: Logger;
   /** More ranges than this in one request: 200 with the whole body (nginx max_ranges). */
@@ -63,6 +70,10 @@ export interface DownloadOptions {
  * An answer, made before anything is written: status, headers and body. Transports (node:http below, the download
  * lane in src/server/lane/download-lane.ts) add Date and the connection headers, write the head, then `send` the body.
  */
+export type DownloadAdmission =
+  | { ok: true; read: boolean; headers: Record<string, string> | null }
+  | { ok: false; status: number; code: string; message: string; headers: Record<string, string> };
+
 export interface DownloadReply {
   status: number;
   /**
@@ -124,6 +135,7 @@ const RECHECK_MS = 1000;
 export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   const now = options.now ?? (() => Date.now() / 1000);
   const maxRanges = options.maxRanges ?? DEFAULT_MAX_RANGES;
+  const skew = options.clockSkew ?? DEFAULT_CLOCK_SKEW;
   const targets = new BoundedMap<string, ParsedTarget>(MEMO_ENTRIES);
   // Index records are immutable for a CID (content addressing); whether the object still exists is checked by
   // reader.open (below).
@@ -180,13 +192,13 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   };
 
   /** Path, query and signature of a request target: from the memo, or parsed and verified (then memoised). */
-  const parse = (url: string): ParsedTarget => {
+  const parse = (url: string, bearerRead: boolean): ParsedTarget => {
     const memo = targets.get(url);
     if (memo !== undefined && memo.signed === null && options.publicMode) return memo;
     const at = now();
     if (memo !== undefined) {
       const signed = memo.signed;
-      if (signed !== null && !options.publicMode && options.ring().keys.get(signed.kid) === signed.key && at <= signed.expiresAt + DEFAULT_CLOCK_SKEW) return memo;
+      if (signed !== null && !options.publicMode && options.ring().keys.get(signed.kid) === signed.key && at <= signed.expiresAt + skew) return memo;
       targets.delete(url);
     }
     const split = splitRequestTarget(url);
@@ -199,12 +211,15 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     let signed: ParsedTarget['signed'] = null;
     if (!options.publicMode) {
       const ring = options.ring();
-      const verdict = verifyRequest(split.pathname, params, { ring, now: at });
-      if (!verdict.ok) throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
-      signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
+      const verdict = verifyRequest(split.pathname, params, { ring, now: at, clockSkewSeconds: skew });
+      if (verdict.ok) signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
+      // A read token serves an unsigned request like a link would (not memoised: the next request shows its own).
+      else if (!(bearerRead && verdict.reason === 'missing signature')) {
+        throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
+      }
     }
     const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, signed, resolved: null, generation: -1 };
-    targets.set(url, parsed);
+    if (signed !== null || options.publicMode) targets.set(url, parsed);
     return parsed;
   };
 
@@ -223,8 +238,14 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
       throw new Refusal(405, 'METHOD_NOT_ALLOWED', `${method} is not served here: use GET or HEAD`, { Allow: 'GET, HEAD, OPTIONS' });
     }
     const head = method === 'HEAD';
-    const parsed = parse(request.url);
-    const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : PUBLIC_CACHE;
+    let bearerRead = false;
+    if (options.admit !== undefined) {
+      const admission = options.admit(request);
+      if (!admission.ok) throw new Refusal(admission.status, admission.code, admission.message, admission.headers);
+      bearerRead = admission.read;
+    }
+    const parsed = parse(request.url, bearerRead);
+    const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : options.publicMode ? PUBLIC_CACHE : PRIVATE_CACHE;
     refreshMemos();
     let resolved = parsed.generation === generation ? parsed.resolved : null;
     let file: MmapFile;
@@ -307,7 +328,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
 
   const handle = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
     const url = req.url ?? '';
-    const answer = reply({ method: req.method ?? 'GET', url, headers: requestHeadersFromRaw(req.rawHeaders) });
+    const answer = reply({ method: req.method ?? 'GET', url, headers: requestHeadersFromRaw(req.rawHeaders), peer: req.socket.remoteAddress });
     res.writeHead(answer.status, answer.fixed === null ? answer.headers : answer.fixed.concat(answer.headers));
     return send(res, answer, url);
   };
@@ -319,6 +340,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
 function withCache(rep: Representation, cache: CachePolicy): Representation {
   return { etag: rep.etag, length: rep.length, contentType: rep.contentType, cache, filename: rep.filename, dtype: rep.dtype, shape: rep.shape };
 }
+const PRIVATE_CACHE: CachePolicy = { kind: 'private' };
 const NO_PRECONDITIONS: Precondition = { kind: 'proceed', honourRange: true };
 
 /** Each part's framing, the part's bytes as views of the body, then the closing delimiter. */

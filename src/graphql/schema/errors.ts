@@ -25,6 +25,7 @@ export const ErrorCodeEnum = builder.enumType('ErrorCode', {
     INVALID_FILE: { description: 'The uploaded file is not a valid safetensors, .npy or declared raw file.' },
     INVALID_ARGUMENT: { description: 'An argument is malformed or out of range.' },
     STORE_ERROR: { description: 'The server\'s copy of the object changed on disk or cannot be read: not the request\'s fault; retrying will not help until an operator runs `ipfrs verify`.' },
+    RATE_LIMITED: { description: 'Over the server\'s request rate for this client (--rate-limit): sent as a top-level error with HTTP 429 and Retry-After.' },
   } satisfies Record<ErrorCode, unknown>,
 });
 
