@@ -1,5 +1,5 @@
 // The request heads the download lane (src/server/lane/download-lane.ts) answers itself: HTTP/1.1 GET, HEAD or OPTIONS of
-// a /v1 path, with no body. Pure.
+// a download path (/v1, and /zarr for the Zarr view, whose clients fetch one key after another), with no body. Pure.
 //
 // The rule is to be stricter than node:http, never looser: whatever is not plainly such a request (another method
 // or path, HTTP/1.0, a body, Upgrade, Expect, an unusual Connection, a missing Host, a character llhttp would
@@ -25,14 +25,14 @@ export type HeadParse =
 const INCOMPLETE: HeadParse = { kind: 'incomplete' };
 const HANDOFF: HeadParse = { kind: 'handoff' };
 
-// The request target: origin form of /v1 or below, in the characters RFC 3986 allows in a path and query (which
-// llhttp accepts everywhere); anything else (a space, a quote, a control or non-ASCII byte) goes to node:http.
-const REQUEST_LINE = /^(GET|HEAD|OPTIONS) (\/v1(?:[/?][-A-Za-z0-9._~!$&'()*+,;=:@/?%]*)?) HTTP\/1\.1\r\n/;
+// The request target: origin form of /v1 or /zarr or below, in the characters RFC 3986 allows in a path and query
+// (which llhttp accepts everywhere); anything else (a space, a quote, a control or non-ASCII byte) goes to node:http.
+const REQUEST_LINE = /^(GET|HEAD|OPTIONS) (\/(?:v1|zarr)(?:[/?][-A-Za-z0-9._~!$&'()*+,;=:@/?%]*)?) HTTP\/1\.1\r\n/;
 // The whole head at once: the request line, then `name: value` lines (a token, a colon right after it, a value of
 // visible characters, spaces, tabs and obs-text, as llhttp allows), then the blank line. One pass of a compiled
 // regular expression; the lines are then cut out with indexOf, knowing they are well formed.
 const HEAD =
-  /^(?:GET|HEAD|OPTIONS) \/v1(?:[/?][-A-Za-z0-9._~!$&'()*+,;=:@/?%]*)? HTTP\/1\.1\r\n(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*\r\n$/;
+  /^(?:GET|HEAD|OPTIONS) \/(?:v1|zarr)(?:[/?][-A-Za-z0-9._~!$&'()*+,;=:@/?%]*)? HTTP\/1\.1\r\n(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*\r\n$/;
 const BARE_LF = /(?:^|[^\r])\n/;
 const CONNECTION = /^ *(close|keep-alive) *$/i;
 const ZERO_LENGTH = /^ *0 *$/;
