@@ -9,10 +9,11 @@ import { link } from './cli/link.ts';
 import { ls } from './cli/ls.ts';
 import { rm } from './cli/rm.ts';
 import { serve } from './cli/serve.ts';
+import { token } from './cli/token.ts';
 import { verify } from './cli/verify.ts';
 import type { CliIo, Command } from './cli/common.ts';
 
-export const commands: Record<string, Command> = { serve, add, ls, info, cat, link, rm, verify };
+export const commands: Record<string, Command> = { serve, add, ls, info, cat, link, rm, verify, token };
 
 export function helpText(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));

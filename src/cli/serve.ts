@@ -1,6 +1,6 @@
 // `ipfrs serve`: the HTTP server (GraphQL, downloads, health, metrics, playground) and the gRPC server beside it,
 // until SIGTERM or SIGINT.
-import { UsageError, parseSize, resolveStoreRoot } from '../config.ts';
+import { UsageError, parseDuration, parseSize, resolveStoreRoot } from '../config.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
 import { parse, println, type Command } from './common.ts';
 
@@ -11,7 +11,8 @@ export const serve: Command = {
   summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics, the playground (/) and gRPC (:8081)',
   usage:
     'ipfrs serve [--host 127.0.0.1] [--port 8080] [--grpc-port 8081 (0: off)] [--public] [--inline-limit 64k] [--public-url URL] ' +
-    '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info] [--ipfs-gateway] [--peer URL...]',
+    '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info] [--ipfs-gateway] [--peer URL...] [--private] [--rate-limit N] [--trust-proxy] ' +
+    '[--max-upload 64g] [--cors-origin ORIGIN]... [--clock-skew 30s] [--max-connections 4096] [--max-connections-per-client 256]',
   async run(args, io) {
     const { values } = parse(
       args,
@@ -29,6 +30,14 @@ export const serve: Command = {
         'log-level': { type: 'string' },
         'ipfs-gateway': { type: 'boolean' },
         peer: { type: 'string', multiple: true },
+        private: { type: 'boolean' },
+        'rate-limit': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
+        'max-upload': { type: 'string' },
+        'cors-origin': { type: 'string', multiple: true },
+        'clock-skew': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-connections-per-client': { type: 'string' },
       },
       false,
     );
@@ -45,6 +54,25 @@ export const serve: Command = {
 
     const peers = values.peer ?? [];
     for (const peer of peers) if (!/^https?:\/\/[^/?#\s]+\/?$/.test(peer)) throw new UsageError(`--peer must be a gateway origin such as http://10.0.0.2:8080, not ${JSON.stringify(peer)}`);
+    if (values.public && values.private) throw new UsageError('--public and --private contradict each other: choose one');
+    const rateLimit = values['rate-limit'] === undefined ? null : Number(values['rate-limit']);
+    if (rateLimit !== null && !(Number.isFinite(rateLimit) && rateLimit > 0)) throw new UsageError(`--rate-limit must be a number of requests per second above 0, not ${JSON.stringify(values['rate-limit'])}`);
+    const whole = (flag: 'max-connections' | 'max-connections-per-client'): number | undefined => {
+      const text = values[flag];
+      if (text === undefined) return undefined;
+      const n = Number(text);
+      if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`--${flag} must be a whole number >= 1, not ${JSON.stringify(text)}`);
+      return n;
+    };
+    const maxUpload = values['max-upload'] === undefined ? undefined : parseSize(values['max-upload']);
+    if (maxUpload === 0) throw new UsageError('--max-upload must be above 0');
+    const corsOrigins = values['cors-origin'] ?? [];
+    for (const origin of corsOrigins) {
+      if (origin !== '*' && !/^https?:\/\/[^/?#\s]+\/?$/.test(origin)) throw new UsageError(`--cors-origin must be an origin such as https://app.example.com (no path) or *, not ${JSON.stringify(origin)}`);
+    }
+    const total = whole('max-connections');
+    const perClient = whole('max-connections-per-client');
+
     const storeRoot = resolveStoreRoot(values.store, io.env, io.cwd);
     const logger = createLogger({ level, write: (line) => io.stderr.write(line) });
     // Loaded here, not at the top: the other commands need neither GraphQL nor the HTTP stack.
@@ -65,6 +93,13 @@ export const serve: Command = {
       grpcPort: grpcPort === 0 ? null : grpcPort,
       // The default port may be another server's: then this one serves without gRPC (and says so in the log).
       grpcOptional: values['grpc-port'] === undefined,
+      privateMode: values.private ?? false,
+      rateLimit,
+      trustProxy: values['trust-proxy'] ?? false,
+      maxUploadBytes: maxUpload,
+      corsOrigins,
+      clockSkew: values['clock-skew'] === undefined ? undefined : parseDuration(values['clock-skew']),
+      maxConnections: { ...(total ? { total } : {}), ...(perClient ? { perClient } : {}) },
     });
     println(io.stdout, `ipfrs serving ${storeRoot} on ${server.url}  (GraphQL: ${server.url}/graphql${server.grpc ? `, gRPC: ${server.grpc.address}` : ''})`);
     if (server.adminToken.created) {
