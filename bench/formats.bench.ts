@@ -8,12 +8,12 @@
 // client's own ceiling, and zarr-python against ipfrs beside zarr-python against nginx is the server's part.
 import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guarded, type BenchContext, type RowHeader } from './lib/context.ts';
+import { guarded, INSTALL_HINT, type BenchContext, type RowHeader } from './lib/context.ts';
 import { download, probe, runBounded } from './lib/load.ts';
 import { findTool } from './lib/machine.ts';
 import { REPO_ROOT, startIpfrs, startNginx, type RunningServer } from './lib/servers.ts';
 import { alternate, GiB, MiB, sleep } from './lib/stats.ts';
-import { makeRow, type Row } from './lib/table.ts';
+import { makeRow, skippedRow, type Row } from './lib/table.ts';
 import { rssAnon, sparseStore } from './memory.bench.ts';
 
 const ARROW_MEMORY: RowHeader = {
@@ -168,13 +168,18 @@ async function speedRows(ctx: BenchContext, curl: string | null): Promise<Row[]>
       rounds,
     );
     const ran = (values: number[]) => values.filter((v) => !Number.isNaN(v));
+    const ceiling = nginx
+      ? [
+          makeRow({ ...ZARR_NGINX_CEILING, better: 'higher', values: ran(py.nginxZarr), baselineValues: ran(py.nginxRaw), note: 'nginx serves the same 64 chunk files and the 256 MiB file: the ratio zarr-python over fsspec reaches on any server' }),
+          makeRow({ ...ZARR_HTTP_NGINX_CEILING, better: 'higher', values: ran(py.nginxZarrHttp), baselineValues: ran(py.nginxRaw) }),
+          makeRow({ ...ZARR_SERVER, better: 'higher', values: py.zarr, baselineValues: ran(py.nginxZarr), note: 'one client, two servers: what ipfrs costs a Zarr reader beside static files' }),
+        ]
+      : [ZARR_NGINX_CEILING, ZARR_HTTP_NGINX_CEILING, ZARR_SERVER].map((h) => skippedRow(h, `nginx is not installed (${INSTALL_HINT})`));
     return [
       makeRow({ ...ARROW_SPEED, better: 'higher', values: http.arrow, baselineValues: http.raw, note: `Arrow stream ${arrowLength - size} bytes longer than the raw tensor` }),
       makeRow({ ...ZARR_SPEED, better: 'higher', values: py.zarr, baselineValues: py.raw, note: 'open and read of every chunk (64 of 4 MiB) included; fsspec reads through aiohttp; baseline: one GET read into one numpy array' }),
       makeRow({ ...ZARR_HTTP_SPEED, better: 'higher', values: py.zarrHttp, baselineValues: py.raw, note: 'bench/formats_read.py HttpStore: a zarr store of plain kept-alive GETs, 2 threads' }),
-      makeRow({ ...ZARR_NGINX_CEILING, better: 'higher', values: ran(py.nginxZarr), baselineValues: ran(py.nginxRaw), note: 'nginx serves the same 64 chunk files and the 256 MiB file: the ratio zarr-python over fsspec reaches on any server' }),
-      makeRow({ ...ZARR_HTTP_NGINX_CEILING, better: 'higher', values: ran(py.nginxZarrHttp), baselineValues: ran(py.nginxRaw) }),
-      makeRow({ ...ZARR_SERVER, better: 'higher', values: py.zarr, baselineValues: ran(py.nginxZarr), note: 'one client, two servers: what ipfrs costs a Zarr reader beside static files' }),
+      ...ceiling,
     ];
   } finally {
     await server?.stop();
