@@ -213,11 +213,13 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   /** Path, query and signature of a request target: from the memo, or parsed and verified (then memoised). */
   const parse = (url: string, bearerRead: boolean): ParsedTarget => {
     const memo = targets.get(url);
-    if (memo !== undefined && memo.signed === null && options.publicMode) return memo;
+    // An unsigned target is served with --public, or to a read token (admit checks the token on every request; the
+    // path, its parse and its resolution do not depend on it, so they are memoised for the next token holder too).
+    if (memo !== undefined && memo.signed === null && (options.publicMode || bearerRead)) return memo;
     const at = now();
-    if (memo !== undefined) {
+    if (memo !== undefined && memo.signed !== null) {
       const signed = memo.signed;
-      if (signed !== null && !options.publicMode && options.ring().keys.get(signed.kid) === signed.key && at <= signed.expiresAt + skew) return memo;
+      if (!options.publicMode && options.ring().keys.get(signed.kid) === signed.key && at <= signed.expiresAt + skew) return memo;
       targets.delete(url);
     }
     const split = splitRequestTarget(url);
@@ -233,13 +235,13 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
       const ring = options.ring();
       const verdict = verifyRequest(split.pathname, params, { ring, now: at, clockSkewSeconds: skew });
       if (verdict.ok) signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
-      // A read token serves an unsigned request like a link would (not memoised: the next request shows its own).
+      // A read token serves an unsigned request like a link would.
       else if (!(bearerRead && verdict.reason === 'missing signature')) {
         throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
       }
     }
     const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, zarr: null, signed, resolved: null, generation: -1 };
-    if (signed !== null || options.publicMode) targets.set(url, parsed);
+    targets.set(url, parsed);
     return parsed;
   };
 
@@ -253,13 +255,13 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
       const params = new URLSearchParams(zarr.signature ? { exp: zarr.signature.exp, kid: zarr.signature.kid, sig: zarr.signature.sig } : {});
       const verdict = verifyRequest(zarr.prefix, params, { ring, now: at, clockSkewSeconds: skew });
       if (verdict.ok) signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
-      // The plain path with a read token, as for other downloads (not memoised: each request shows its own token).
+      // The plain path with a read token, as for other downloads.
       else if (!(bearerRead && verdict.reason === 'missing signature')) {
         throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
       }
     }
     const parsed: ParsedTarget = { pathname, target: { kind: 'blob', cid: zarr.cid }, query: { slice: null, format: 'raw' }, zarr, signed, resolved: null, generation: -1 };
-    if (signed !== null || options.publicMode) targets.set(url, parsed);
+    targets.set(url, parsed);
     return parsed;
   };
 

@@ -1,7 +1,7 @@
 """Checks the formats other tools read, with those tools (or numpy alone), against the source files.
 
 stdin: JSON {"mode": "zarr" | "safetensors", ...}; stdout: JSON list of {"ok": bool, "detail": str}, one per case.
-- zarr: {"url": prefix, "consolidated": bool, "cases": [{"array", "source": {"path", "name"}, "specs": [..]}]}
+- zarr: {"url": prefix, "consolidated": bool, "headers": {..} (optional), "cases": [{"array", "source": {"path", "name"}, "specs": [..]}]}
   opens the prefix with zarr-python over fsspec's HTTP store and compares arr[spec] with numpy's source[spec].
 - safetensors: {"cases": [{"output": path, "expect": [{"name", "source": {"path", "name"}, "spec"}], "metadata"}]}
   reads the output with the numpy reader below and compares each tensor with source[spec].
@@ -90,7 +90,8 @@ def check_zarr(job):
     import fsspec
     import zarr
 
-    store = fsspec.get_mapper(job["url"])
+    # headers: e.g. a bearer read token for the plain /zarr/<cid>/ path, sent with every request of the session.
+    store = fsspec.get_mapper(job["url"], client_kwargs={"headers": job.get("headers") or {}})
     group = zarr.open_consolidated(store, mode="r") if job.get("consolidated") else zarr.open(store, mode="r")
     results = []
     for case in job["cases"]:

@@ -336,6 +336,33 @@ test('--public serves unsigned reads; signature parameters are then not required
   assert.is((await fetchAt(open, `${tensorPath('w')}?slice=1`)).status, 200);
 });
 
+test('a read token serves unsigned paths (blob, slice, Zarr keys): memoised for the next holder, never for a request without one', async () => {
+  // The access model's answer, faked: "Bearer r" is a read token, anything else none (src/auth decides for real).
+  const tokened = await startRoute(fx, { admit: (request) => ({ ok: true, read: request.headers.authorization === 'Bearer r', headers: null }) });
+  const read = { headers: { authorization: 'Bearer r' } };
+  try {
+    for (const path of [BLOB, `${tensorPath('w')}?slice=1`, `/zarr/${MODEL}/w/0.0`, `/zarr/${MODEL}/w/.zarray`, `/zarr/${MODEL}/`]) {
+      for (const round of ['first', 'from the memo']) {
+        const served = await fetchAt(tokened, path, read);
+        assert.is(served.status, 200, `${path} with a token (${round})`);
+        assert.is(served.headers.get('cache-control'), 'private, max-age=3600', path);
+        await bytesOf(served);
+        const refused = await fetchAt(tokened, path, { headers: { authorization: 'Bearer nope' } });
+        assert.is(refused.status, 403, `${path} without a read token (${round})`);
+        assert.is((await json(refused)).reason, 'missing signature');
+        assert.is((await fetchAt(tokened, path)).status, 403, `${path} with no Authorization (${round})`);
+      }
+    }
+    // A token does not make a changed link good, before or after its path was served to the token.
+    const link = tokened.sign(BLOB);
+    const tampered = link.replace(/sig=[^&]+/, 'sig=' + 'A'.repeat(43));
+    for (let i = 0; i < 2; i++) assert.is((await json(await fetchAt(tokened, tampered, read))).reason, 'bad signature');
+    assert.is((await fetchAt(tokened, link)).status, 200, 'the link itself needs no token');
+  } finally {
+    await tokened.close();
+  }
+});
+
 test('bad CIDs and traversal attempts are 400 and map nothing; unknown things are 404', async () => {
   const cid = fx.blob.record.cid;
   const missesBefore = fx.cache.stats().misses;

@@ -3,9 +3,9 @@
 // representation). A random 4 KiB range costs about half the CPU it costs through node:http, which is where the
 // gap to nginx was (bench/http.bench.ts).
 //
-// Every connection starts here. While its requests are plain GET, HEAD or OPTIONS of /v1 (request-head.ts decides,
-// strictly), the lane parses them, asks the route for a DownloadReply and writes it: the head, then the body views
-// with send.ts, as node:http would. At the first request that is anything else, the connection is handed to
+// Every connection starts here. While its requests are plain GET, HEAD or OPTIONS of /v1 or /zarr (request-head.ts
+// decides, strictly), the lane parses them, asks the route for a DownloadReply and writes it: the head, then the
+// body views with send.ts, as node:http would. At the first request that is anything else, the connection is handed to
 // node:http with the bytes not yet answered, and stays there: node:http then answers exactly as it would have
 // without the lane (GraphQL, the playground, a 400 for a malformed request...).
 //

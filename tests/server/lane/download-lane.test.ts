@@ -41,7 +41,7 @@ async function startServer(fx: Fixture, options: { transport?: 'lane' | 'node'; 
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 5000;
   const route = createDownloadRoute({ store: fx.store, reader: fx.reader, ring: newKeyRing, publicMode: true, logger: silentLogger });
   const server = createServer({ keepAliveTimeout: keepAliveTimeoutMs }, (req, res) => {
-    if (req.url!.startsWith('/v1')) return void route.handle(req, res);
+    if (/^\/(?:v1|zarr)(?:[/?]|$)/.test(req.url!)) return void route.handle(req, res);
     if (req.method === 'POST' && req.url === '/echo') {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -313,6 +313,7 @@ const withoutDate = (head: string) => head.replace(/\r\nDate: [^\r]*/, '');
 
 test('the lane answers download requests byte for byte as node:http does (Date aside)', async () => {
   const tensor = (name: string, query = '') => downloadPath({ kind: 'tensor', cid: fx.model.record.cid, name }) + query;
+  const zarr = (key: string) => `/zarr/${fx.model.record.cid}/${key}`;
   const requests = [
     req('GET', BLOB),
     req('GET', BLOB, 'Range: bytes=0-99'),
@@ -333,6 +334,19 @@ test('the lane answers download requests byte for byte as node:http does (Date a
     req('GET', '/v1/blob/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'),
     req('GET', tensor('w', '?slice=9:')),
     req('GET', '/v1/nothing'),
+    // The Zarr view (zarr.ts): metadata keys, a chunk (whole, a range, HEAD), a nested array, refusals.
+    req('GET', zarr('')),
+    req('GET', zarr('.zgroup')),
+    req('GET', zarr('.zmetadata')),
+    req('GET', zarr('w/.zarray')),
+    req('GET', zarr('w/0.0')),
+    req('GET', zarr('w/0.0'), 'Range: bytes=100-199'),
+    req('HEAD', zarr('w/0.0')),
+    req('GET', zarr('enc/layer%200/k.%C3%A9/0')),
+    req('GET', zarr('w/9.9')),
+    req('GET', zarr('w/.zarray?x=1')),
+    req('GET', `/zarr/s/1/kid/short/${fx.model.record.cid}/.zgroup`),
+    req('GET', '/zarr/not-a-cid/.zgroup'),
   ];
   for (const text of requests) {
     const [fromLane, fromNode] = await fromBoth(text, (c, method) => c.readResponse({ method }));
@@ -561,6 +575,10 @@ test('observer: one started and one finished per lane response, with its method,
       ['HEAD', BIG, [], 200],
       ['OPTIONS', BLOB, [], 204],
       ['GET', BIG, [], 200],
+      // Zarr keys are the lane's too (a client reads them one after another).
+      ['GET', `/zarr/${fx.model.record.cid}/w/0.0`, [], 200],
+      ['HEAD', `/zarr/${fx.model.record.cid}/w/.zarray`, [], 200],
+      ['GET', `/zarr/${fx.model.record.cid}/w/7.7`, [], 404],
     ];
     await withConnection(watched, async (c) => {
       for (const [method, path, lines, status] of requests) {

@@ -13,7 +13,7 @@ import type { RequestHeaders } from '../../../src/http/request.ts';
 
 /** A head: the request line, the header lines, CRLF after each and the blank line. */
 const head = (requestLine: string, ...lines: string[]) => `${requestLine}\r\n${lines.map((line) => `${line}\r\n`).join('')}\r\n`;
-/** A lane request: GET of a /v1 path with a Host, and the lines given. */
+/** A lane request: GET of a /v1 path with a Host, and the lines given (/zarr paths are the lane's too). */
 const get = (...lines: string[]) => head('GET /v1/blob/x HTTP/1.1', 'Host: a', ...lines);
 
 const NO_HEADERS: RequestHeaders = { range: undefined, ifRange: undefined, ifMatch: undefined, ifNoneMatch: undefined };
@@ -31,7 +31,7 @@ const kind = (text: string) => parseRequestHead(text).kind;
 
 test('a lane request: method, url, length and the headers the route reads', () => {
   for (const method of ['GET', 'HEAD', 'OPTIONS']) {
-    for (const url of ['/v1', '/v1/', '/v1?x=1', '/v1/blob/bafkrei?exp=1&kid=k&sig=a-b_c', "/v1/tensor/c/enc%2Flayer%200/k.%C3%A9?slice=0:2,::-1&format=npy", "/v1/a-._~!$&'()*+,;=:@/?%"]) {
+    for (const url of ['/v1', '/v1/', '/v1?x=1', '/v1/blob/bafkrei?exp=1&kid=k&sig=a-b_c', "/v1/tensor/c/enc%2Flayer%200/k.%C3%A9?slice=0:2,::-1&format=npy", "/v1/a-._~!$&'()*+,;=:@/?%", '/zarr', '/zarr/', '/zarr/bafkrei/w/0.0', '/zarr/s/1/k/sig_-/bafkrei/enc%2Fk/.zarray', '/zarr?x=1']) {
       const text = head(`${method} ${url} HTTP/1.1`, 'Host: 127.0.0.1:8080', 'User-Agent: curl/8', 'Accept: */*');
       const parsed = request(text);
       assert.equal(parsed.request, { method, url, headers: NO_HEADERS });
@@ -102,6 +102,10 @@ test('handoff: each thing that is not plainly a download request goes to node:ht
     ['/v10', head('GET /v10/x HTTP/1.1', 'Host: a')],
     ['/v1x', head('GET /v1x HTTP/1.1', 'Host: a')],
     ['/V1', head('GET /V1/x HTTP/1.1', 'Host: a')],
+    ['/zarrx', head('GET /zarrx/x HTTP/1.1', 'Host: a')],
+    ['/Zarr', head('GET /Zarr/x HTTP/1.1', 'Host: a')],
+    ['/zarr;', head('GET /zarr;x HTTP/1.1', 'Host: a')],
+    ['POST /zarr', head('POST /zarr/x HTTP/1.1', 'Host: a', 'Content-Length: 0')],
     ['/v1;', head('GET /v1;x HTTP/1.1', 'Host: a')],
     ['absolute form', head('GET http://a/v1/x HTTP/1.1', 'Host: a')],
     ['asterisk', head('OPTIONS * HTTP/1.1', 'Host: a')],
@@ -246,11 +250,11 @@ const methodArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('POST', 'PUT', 'DELETE', 'PATCH', 'TRACE', 'get', 'Get', 'GETS', 'HEA', 'OPTION') },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 7 }) },
 );
-const laneTargetArb = fc.tuple(fc.constantFrom('/v1/blob/', '/v1/tensor/c/w', '/v1', '/v1/', '/v1?'), fc.string({ unit: fc.constantFrom(...PATH_CHARS), maxLength: 30 })).map(([a, b]) => a + b);
+const laneTargetArb = fc.tuple(fc.constantFrom('/v1/blob/', '/v1/tensor/c/w', '/v1', '/v1/', '/v1?', '/zarr/', '/zarr/s/1/k/'), fc.string({ unit: fc.constantFrom(...PATH_CHARS), maxLength: 30 })).map(([a, b]) => a + b);
 const targetArb = fc.oneof(
   { weight: 12, arbitrary: laneTargetArb },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom('/v1/', '/v1?s='), fc.string({ unit: fc.constantFrom(...PATH_CHARS, ...ODD), maxLength: 12 })).map(([a, b]) => a + b) },
-  { weight: 1, arbitrary: fc.constantFrom('/', '/graphql', '/v10', '/v2/x', '/V1/x', '*', 'http://a/v1/x', '//v1', 'v1/x', '/v1#', '/v1;x', '') },
+  { weight: 1, arbitrary: fc.constantFrom('/', '/graphql', '/v10', '/v2/x', '/V1/x', '*', 'http://a/v1/x', '//v1', 'v1/x', '/v1#', '/v1;x', '/zarrs', '/zarr#', '') },
 );
 const versionArb = fc.oneof(
   { weight: 14, arbitrary: fc.constant('HTTP/1.1') },
