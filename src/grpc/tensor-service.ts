@@ -60,14 +60,14 @@ export function tensorServiceHandlers(deps: TensorServiceDeps): TensorServiceHan
   return {
     ListFiles: unary('ListFiles', logger, ({ request }) => {
       const page = store.listFiles({ first: pageSize(request.page_size), after: request.page_token || null });
-      return { files: page.items.map(fileMessage), next_page_token: nextToken(page) };
+      return { files: page.items.map((file) => fileMessage(store, file)), next_page_token: nextToken(page) };
     }, { argument: 'page_token' }),
 
     GetFile: unary('GetFile', logger, ({ request }) => {
       const cid = checkCid(request.cid);
       const file = store.getFile(cid);
       if (!file) throw notFoundFile(cid);
-      return fileMessage(file);
+      return fileMessage(store, file);
     }),
 
     ListTensors: unary('ListTensors', logger, ({ request }) => {
@@ -154,7 +154,7 @@ export function tensorServiceHandlers(deps: TensorServiceDeps): TensorServiceHan
           if (created) store.remove(file.cid);
           throw invalidArgument(`the bytes are a ${file.format} file, not ${declared.slice('FILE_FORMAT_'.length).toLowerCase()} as declared`);
         }
-        return fileMessage(file);
+        return fileMessage(store, file);
       } finally {
         call.off('cancelled', onCancel);
       }
@@ -194,7 +194,7 @@ function nextToken(page: Page<unknown>): string {
   return page.hasNextPage ? (page.cursors[page.cursors.length - 1] ?? '') : '';
 }
 
-function fileMessage(file: FileRecord): TensorFile {
+function fileMessage(store: TensorStore, file: FileRecord): TensorFile {
   return {
     cid: file.cid,
     size: file.size,
@@ -203,6 +203,7 @@ function fileMessage(file: FileRecord): TensorFile {
     tensor_count: file.tensorCount,
     added_at_ms: file.addedAt,
     source_name: file.sourceName ?? '',
+    ipfs_cid: store.ipfsCidOf(file.cid) ?? '',
   };
 }
 

@@ -74,7 +74,12 @@ test('ListFiles pages through every file; GetFile answers each as the store has 
     assert.is(got.tensor_count, record.tensorCount);
     assert.is(got.format, `FILE_FORMAT_${record.format.toUpperCase()}`);
     assert.equal(got.metadata, record.metadata ?? {});
+    // The UnixFS root, as GraphQL's TensorFile.ipfsCid: the file's own CID up to 1 MiB, a dag-pb root above.
+    assert.is(got.ipfs_cid, fx.store.ipfsCidOf(file.cid));
+    if (record.size <= 1 << 20) assert.is(got.ipfs_cid, file.cid);
+    else assert.match(got.ipfs_cid, /^bafybei[a-z2-7]{52}$/);
   }
+  assert.ok(seen.some((f) => f.cid === bigCid && f.ipfs_cid !== bigCid), 'the 3 MiB file has a root of its own');
 });
 
 test('ListTensors filters by file, dtype and name prefix; GetTensor finds each, the name optional for one-tensor files', async () => {
@@ -292,6 +297,7 @@ test('AddFile: a safetensors file and raw bytes, as `ipfrs add` stores them; aga
   const again = await addFile({ name: 'model.safetensors' }, bytes, TOKENS.write, 1000);
   assert.is(again.cid, cidOfBytes(bytes));
   assert.is(again.format, 'FILE_FORMAT_SAFETENSORS');
+  assert.is(again.ipfs_cid, again.cid, 'a file of at most 1 MiB is its own UnixFS root');
   const raw = randomBytes(4 * 6 * 8);
   const file = await addFile({ name: 'r', format: 'FILE_FORMAT_RAW', dtype: 'I64', shape: [4, 6] }, raw, TOKENS.admin);
   assert.equal([file.cid, file.format, file.size, file.source_name], [cidOfBytes(raw), 'FILE_FORMAT_RAW', raw.byteLength, 'r']);

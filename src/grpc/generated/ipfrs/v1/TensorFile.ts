@@ -29,6 +29,12 @@ export interface TensorFile {
    * The file name given when it was added ("" when none).
    */
   'source_name'?: (string);
+  /**
+   * The root of the file's UnixFS DAG (CIDv1, dag-pb, balanced, 1 MiB raw leaves: what `ipfs add --cid-version=1
+   * --raw-leaves --chunker=size-1048576` prints), served by the /ipfs/<cid> gateway; equal to `cid` for a file of
+   * at most 1 MiB. "" only while the server computes the roots of a store made before them (GraphQL: null).
+   */
+  'ipfs_cid'?: (string);
 }
 
 /**
@@ -57,4 +63,10 @@ export interface TensorFile__Output {
    * The file name given when it was added ("" when none).
    */
   'source_name': (string);
+  /**
+   * The root of the file's UnixFS DAG (CIDv1, dag-pb, balanced, 1 MiB raw leaves: what `ipfs add --cid-version=1
+   * --raw-leaves --chunker=size-1048576` prints), served by the /ipfs/<cid> gateway; equal to `cid` for a file of
+   * at most 1 MiB. "" only while the server computes the roots of a store made before them (GraphQL: null).
+   */
+  'ipfs_cid': (string);
 }
