@@ -3,8 +3,6 @@ import { parseShape, UsageError } from '../config.ts';
 import { openStore, parse, println, storeOption, type Command } from './common.ts';
 
 export const add: Command = {
-  summary: 'add tensor files to the store and print their CIDs',
-  usage: 'ipfrs add FILE... [--dtype DTYPE --shape 2,3] [--json]',
   async run(args, io) {
     const { values, positionals } = parse(args, { ...storeOption, dtype: { type: 'string' }, shape: { type: 'string' }, json: { type: 'boolean' } });
     if (positionals.length === 0) throw new UsageError('give at least one file to add');

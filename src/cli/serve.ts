@@ -8,10 +8,6 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const DEFAULT_GRPC_PORT = 8081;
 
 export const serve: Command = {
-  summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics, the playground (/) and gRPC (:8081)',
-  usage:
-    'ipfrs serve [--host 127.0.0.1] [--port 8080] [--grpc-port 8081 (0: off)] [--public] [--inline-limit 64k] [--public-url URL] ' +
-    '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info]',
   async run(args, io) {
     const { values } = parse(
       args,
