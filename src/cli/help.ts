@@ -14,7 +14,7 @@ export const commands: Record<string, CommandEntry> = {
   serve: {
     summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics, the playground (/) and gRPC (:8081)',
     usage:
-      'ipfrs serve [--host 127.0.0.1] [--port 8080] [--grpc-port 8081 (0: off)] [--public] [--inline-limit 64k] [--public-url URL] ' +
+      'ipfrs serve [--host 127.0.0.1] [--port 8080] [--grpc-port 8081 (0: off)] [--workers N|auto] [--public] [--inline-limit 64k] [--public-url URL] ' +
       '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info]',
     load: async () => (await import('./serve.ts')).serve,
   },

@@ -2,10 +2,30 @@
 // until SIGTERM or SIGINT.
 import { UsageError, parseSize, resolveStoreRoot } from '../config.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
-import { parse, println, type Command } from './common.ts';
+import nodeCluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { ServerOptions } from '../server.ts';
+import { parse, println, type CliIo, type Command } from './common.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const DEFAULT_GRPC_PORT = 8081;
+
+/** `--workers N|auto`: how many server processes; auto is one per core the process may use. */
+export function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (text === 'auto') return availableParallelism();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`invalid --workers ${JSON.stringify(text)}: use a whole number from 1 to 1024, or auto`);
+  return n;
+}
+
+function announce(io: CliIo, storeRoot: string, url: string, grpc: string | null, adminToken: { token: string; created: boolean }, workers: number): void {
+  println(io.stdout, `ipfrs serving ${storeRoot} on ${url}  (GraphQL: ${url}/graphql${grpc ? `, gRPC: ${grpc}` : ''})${workers > 1 ? `  with ${workers} workers` : ''}`);
+  if (adminToken.created) {
+    // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
+    println(io.stdout, `admin token (shown once, kept in ${storeRoot}/admin-token): ${adminToken.token}`);
+  }
+}
 
 export const serve: Command = {
   async run(args, io) {
@@ -23,6 +43,7 @@ export const serve: Command = {
         'cache-bytes': { type: 'string' },
         'no-demo': { type: 'boolean' },
         'log-level': { type: 'string' },
+        workers: { type: 'string' },
       },
       false,
     );
@@ -37,11 +58,11 @@ export const serve: Command = {
     const publicUrl = values['public-url'];
     if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(publicUrl)) throw new UsageError(`--public-url must be an origin such as https://tensors.example.com, not ${JSON.stringify(publicUrl)}`);
 
+    const workers = parseWorkers(values.workers);
+
     const storeRoot = resolveStoreRoot(values.store, io.env, io.cwd);
     const logger = createLogger({ level, write: (line) => io.stderr.write(line) });
-    // Loaded here, not at the top: the other commands need neither GraphQL nor the HTTP stack.
-    const { startServer } = await import('../server.ts');
-    const server = await startServer({
+    const settings: ServerOptions = {
       storeRoot,
       host: values.host ?? '127.0.0.1',
       port,
@@ -52,15 +73,27 @@ export const serve: Command = {
       cacheBytes: values['cache-bytes'] === undefined ? undefined : parseSize(values['cache-bytes']),
       seedDemo: !values['no-demo'],
       logger,
-      grpcPort: grpcPort === 0 ? null : grpcPort,
+      grpcPort: grpcPort === 0 || workers > 1 ? null : grpcPort,
       // The default port may be another server's: then this one serves without gRPC (and says so in the log).
       grpcOptional: values['grpc-port'] === undefined,
-    });
-    println(io.stdout, `ipfrs serving ${storeRoot} on ${server.url}  (GraphQL: ${server.url}/graphql${server.grpc ? `, gRPC: ${server.grpc.address}` : ''})`);
-    if (server.adminToken.created) {
-      // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
-      println(io.stdout, `admin token (shown once, kept in ${storeRoot}/admin-token): ${server.adminToken.token}`);
+    };
+    // Loaded here, not at the top: the other commands need neither GraphQL, the HTTP stack nor node:cluster.
+    if (workers > 1 || nodeCluster.isWorker) {
+      // gRPC's cache service calls the cache as one process does (evict answers at once): with workers it would
+      // act on one worker only, so it stays off until it awaits the cluster's cache port.
+      if (values['grpc-port'] !== undefined && grpcPort !== 0 && !nodeCluster.isWorker) logger.warn('--workers: gRPC is not served by a cluster yet; serving without it');
+      const cluster = await import('../server/cluster.ts');
+      if (nodeCluster.isWorker) {
+        await cluster.runWorker(settings, logger);
+        return 0;
+      }
+      const primary = await cluster.startPrimary(settings, workers, logger);
+      announce(io, storeRoot, primary.url, null, primary.adminToken, workers);
+      return await primary.done;
     }
+    const { startServer } = await import('../server.ts');
+    const server = await startServer(settings);
+    announce(io, storeRoot, server.url, server.grpc?.address ?? null, server.adminToken, 1);
 
     await new Promise<void>((resolve) => {
       let signals = 0;

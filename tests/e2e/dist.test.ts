@@ -47,7 +47,7 @@ test('every source has a fresh .js, .d.ts and source map in dist/, and dist/ has
     }
   }
   const expected = new Set(sources.map((s) => relative(join(REPO, 'src'), s).replace(/\.ts$/, '.js')));
-  for (const built of files(DIST, '.js')) assert.ok(expected.has(relative(DIST, built)), `${relative(REPO, built)} has no source (left over): rebuild dist/`);
+  for (const built of files(DIST, '.js')) assert.ok(expected.has(relative(DIST, built)), `${relative(REPO, built)} has no source (left over): rebuild dist/ from clean (npm run prepare)`);
   // Imports are rewritten to .js: plain Node cannot load a .ts specifier.
   assert.not.match(readFileSync(join(DIST, 'index.js'), 'utf8'), /from '\.[^']*\.ts'/);
 });
