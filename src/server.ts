@@ -12,6 +12,7 @@ import { tokenVerifier } from './graphql/services/auth.ts';
 import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLServices } from './graphql/context.ts';
 import { signedLinks } from './graphql/services/links.ts';
 import { createCacheEvents } from './graphql/services/stats-stream.ts';
+import type { CachePort } from './graphql/services/ports.ts';
 import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
 import type { RunningGrpcServer } from './grpc/server.ts';
 import { createDownloadRoute } from './http/download.ts';
@@ -68,6 +69,12 @@ export interface ServerOptions {
    * (`ipfrs serve` without --grpc-port, so that a second server on the machine still starts).
    */
   grpcOptional?: boolean;
+  /** Clean leftovers and reconcile the index at open (default true; false in a worker of `serve --workers`). */
+  recoverStore?: boolean;
+  /** Wraps the cache as GraphQL sees it (a worker of `serve --workers` relays cache mutations to the others). */
+  wrapCache?: (local: CachePort) => CachePort;
+  /** Awaited when everything is built, just before listening (a standby worker waits here until it is needed). */
+  beforeListen?: () => Promise<void>;
 }
 
 export interface RunningServer {
@@ -98,7 +105,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
   const host = options.host ?? '127.0.0.1';
-  const store = TensorStore.open(options.storeRoot);
+  const store = TensorStore.open(options.storeRoot, { recover: options.recoverStore ?? true });
   const report = store.openReport;
   if (report.rebuilt || report.tempFilesRemoved || report.droppedRows) logger.info('store opened', { root: options.storeRoot, ...report });
   for (const warning of openWarnings(report)) logger.warn(`store: ${warning}`, { root: options.storeRoot });
@@ -123,10 +130,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const auth = tokenVerifier([{ token: adminToken.token, scopes: ['admin'] }]);
   // One stream of cache-change events for GraphQL subscribers and gRPC's WatchStats, whichever side changes it.
   const cacheEvents = createCacheEvents();
+  const cachePort = mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) });
   const services: GraphQLServices = {
     ...(peers.length > 0 ? { peers: { fetch: (cid: string) => fetcher.fetch(cid) } } : {}),
     store,
-    cache: mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) }),
+    cache: options.wrapCache ? options.wrapCache(cachePort) : cachePort,
     reader: tensorReaderPort(reader, logger),
     links: signedLinks(ring, { publicMode: options.publicMode }),
     auth,
@@ -297,6 +305,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closeAllConnections();
   };
   try {
+    await options.beforeListen?.();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 8080, host, () => {

@@ -2,16 +2,32 @@
 // until SIGTERM or SIGINT.
 import { UsageError, parseSize, resolveStoreRoot } from '../config.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
-import { parse, println, type Command } from './common.ts';
+import nodeCluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { ServerOptions } from '../server.ts';
+import { parse, println, type CliIo, type Command } from './common.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const DEFAULT_GRPC_PORT = 8081;
 
+/** `--workers N|auto`: how many server processes; auto is one per core the process may use. */
+export function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (text === 'auto') return availableParallelism();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`invalid --workers ${JSON.stringify(text)}: use a whole number from 1 to 1024, or auto`);
+  return n;
+}
+
+function announce(io: CliIo, storeRoot: string, url: string, grpc: string | null, adminToken: { token: string; created: boolean }, workers: number): void {
+  println(io.stdout, `ipfrs serving ${storeRoot} on ${url}  (GraphQL: ${url}/graphql${grpc ? `, gRPC: ${grpc}` : ''})${workers > 1 ? `  with ${workers} workers` : ''}`);
+  if (adminToken.created) {
+    // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
+    println(io.stdout, `admin token (shown once, kept in ${storeRoot}/admin-token): ${adminToken.token}`);
+  }
+}
+
 export const serve: Command = {
-  summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics, the playground (/) and gRPC (:8081)',
-  usage:
-    'ipfrs serve [--host 127.0.0.1] [--port 8080] [--grpc-port 8081 (0: off)] [--public] [--inline-limit 64k] [--public-url URL] ' +
-    '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info] [--ipfs-gateway] [--peer URL...]',
   async run(args, io) {
     const { values } = parse(
       args,
@@ -29,6 +45,7 @@ export const serve: Command = {
         'log-level': { type: 'string' },
         'ipfs-gateway': { type: 'boolean' },
         peer: { type: 'string', multiple: true },
+        workers: { type: 'string' },
       },
       false,
     );
@@ -45,11 +62,11 @@ export const serve: Command = {
 
     const peers = values.peer ?? [];
     for (const peer of peers) if (!/^https?:\/\/[^/?#\s]+\/?$/.test(peer)) throw new UsageError(`--peer must be a gateway origin such as http://10.0.0.2:8080, not ${JSON.stringify(peer)}`);
+    const workers = parseWorkers(values.workers);
+
     const storeRoot = resolveStoreRoot(values.store, io.env, io.cwd);
     const logger = createLogger({ level, write: (line) => io.stderr.write(line) });
-    // Loaded here, not at the top: the other commands need neither GraphQL nor the HTTP stack.
-    const { startServer } = await import('../server.ts');
-    const server = await startServer({
+    const settings: ServerOptions = {
       storeRoot,
       host: values.host ?? '127.0.0.1',
       port,
@@ -62,15 +79,27 @@ export const serve: Command = {
       ipfsGateway: values['ipfs-gateway'] ?? false,
       peers,
       logger,
-      grpcPort: grpcPort === 0 ? null : grpcPort,
+      grpcPort: grpcPort === 0 || workers > 1 ? null : grpcPort,
       // The default port may be another server's: then this one serves without gRPC (and says so in the log).
       grpcOptional: values['grpc-port'] === undefined,
-    });
-    println(io.stdout, `ipfrs serving ${storeRoot} on ${server.url}  (GraphQL: ${server.url}/graphql${server.grpc ? `, gRPC: ${server.grpc.address}` : ''})`);
-    if (server.adminToken.created) {
-      // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
-      println(io.stdout, `admin token (shown once, kept in ${storeRoot}/admin-token): ${server.adminToken.token}`);
+    };
+    // Loaded here, not at the top: the other commands need neither GraphQL, the HTTP stack nor node:cluster.
+    if (workers > 1 || nodeCluster.isWorker) {
+      // gRPC's cache service calls the cache as one process does (evict answers at once): with workers it would
+      // act on one worker only, so it stays off until it awaits the cluster's cache port.
+      if (values['grpc-port'] !== undefined && grpcPort !== 0 && !nodeCluster.isWorker) logger.warn('--workers: gRPC is not served by a cluster yet; serving without it');
+      const cluster = await import('../server/cluster.ts');
+      if (nodeCluster.isWorker) {
+        await cluster.runWorker(settings, logger);
+        return 0;
+      }
+      const primary = await cluster.startPrimary(settings, workers, logger);
+      announce(io, storeRoot, primary.url, null, primary.adminToken, workers);
+      return await primary.done;
     }
+    const { startServer } = await import('../server.ts');
+    const server = await startServer(settings);
+    announce(io, storeRoot, server.url, server.grpc?.address ?? null, server.adminToken, 1);
 
     await new Promise<void>((resolve) => {
       let signals = 0;

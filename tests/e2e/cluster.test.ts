@@ -1,0 +1,195 @@
+// `ipfrs serve --workers 2` as a user runs it (the built bin): one port, two worker processes, each with its own cache. Cache
+// mutations reach both before they answer, cacheStats sums and lists them, a worker killed with SIGKILL is
+// replaced within 3 s while the server keeps answering, the download and GraphQL contracts hold on either worker,
+// and SIGTERM drains both.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { patternBytes } from '../helpers/download-server.ts';
+import { runCli } from '../helpers/cli.ts';
+import { gql, spawnServer, type ServerChild } from '../../src/devkit/serve-child.ts';
+import { tempDir } from '../../src/devkit/paths.ts';
+import { writeFileSync } from 'node:fs';
+
+const dir = tempDir('ipfrs-cluster-');
+const store = join(dir.path, 'store');
+const SIZE = 1 << 20;
+const bytes = patternBytes(SIZE, 7);
+let server: ServerChild;
+let cid: string;
+let auth: Record<string, string>;
+
+const STATS = '{ cacheStats { entries misses maxEntries maxBytes workers { worker pid entries misses maxEntries } files { cid hits } } }';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** One request on a connection of its own: the cluster hands each new connection to the next worker. */
+function fresh(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}${path}`, { method, headers, agent: false, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`no answer to ${method} ${path} in 10 s`)));
+    req.end();
+  });
+}
+
+async function stats() {
+  const { body } = await gql(server.url, STATS);
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data!.cacheStats as {
+    entries: number;
+    misses: number;
+    maxEntries: number;
+    maxBytes: number;
+    workers: Array<{ worker: number; pid: number; entries: number; misses: number; maxEntries: number }>;
+    files: Array<{ cid: string; hits: number }>;
+  };
+}
+
+/** Maps the blob in every worker (warmCache reaches them all), and reads it on a few connections. */
+async function touchEveryWorker(): Promise<void> {
+  const { body } = await gql(server.url, 'mutation($cid: CID!) { warmCache(cid: $cid) { __typename } }', { cid }, auth);
+  assert.is(body.data?.warmCache.__typename, 'CacheEntry', JSON.stringify(body));
+  for (let i = 0; i < 4; i++) assert.is((await fresh(`/v1/blob/${cid}`, { range: 'bytes=0-3' })).status, 206);
+}
+
+test.before(async () => {
+  writeFileSync(join(dir.path, 'blob.bin'), bytes);
+  const added = await runCli(['add', join(dir.path, 'blob.bin'), '--dtype', 'U8', '--shape', String(SIZE), '--store', store, '--json']);
+  assert.is(added.code, 0, added.stderr);
+  cid = /bafkrei[a-z2-7]+/.exec(added.stdout.toString())![0];
+  server = await spawnServer(store, ['--workers', '2', '--public', '--cache-entries', '8'], { timeoutMs: 120_000, built: true });
+  auth = { authorization: `Bearer ${server.adminToken}` };
+});
+
+test.after(async () => {
+  if (server?.alive()) await server.stop('SIGKILL');
+  dir.cleanup();
+});
+
+test('cacheStats lists both workers and sums them', async () => {
+  await touchEveryWorker();
+  const s = await stats();
+  assert.is(s.workers.length, 2);
+  assert.is(new Set(s.workers.map((w) => w.pid)).size, 2);
+  assert.not.ok(s.workers.some((w) => w.pid === server.pid), 'the primary serves nothing');
+  for (const w of s.workers) assert.is(w.entries, 1, `worker ${w.worker} maps the blob`);
+  assert.is(s.entries, 2);
+  assert.ok(s.misses >= 2);
+  assert.is(s.misses, s.workers.reduce((n, w) => n + w.misses, 0));
+  assert.is(s.maxEntries, 16);
+  assert.is(s.maxBytes, Number.MAX_SAFE_INTEGER, 'no byte bound in either worker stays "no bound", not twice 2^53');
+  assert.equal(s.files.map((f) => f.cid), [cid], 'a file mapped by both workers is listed once');
+});
+
+test('clearCache reaches every worker before it answers', async () => {
+  await touchEveryWorker();
+  const { body } = await gql(server.url, 'mutation { clearCache { ... on CacheStats { entries workers { worker entries } } } }', {}, auth);
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  assert.is(body.data!.clearCache.entries, 0);
+  assert.equal(body.data!.clearCache.workers.map((w: { entries: number }) => w.entries), [0, 0]);
+  // Asked again (on whichever worker), no worker reports entries.
+  for (let i = 0; i < 4; i++) assert.equal((await stats()).workers.map((w) => w.entries), [0, 0]);
+});
+
+test('warmCache maps the file in every worker, evictFromCache unmaps it in every worker', async () => {
+  const warm = await gql(server.url, 'mutation($cid: CID!) { warmCache(cid: $cid) { __typename ... on CacheEntry { cid } } }', { cid }, auth);
+  assert.is(warm.body.data!.warmCache.__typename, 'CacheEntry', JSON.stringify(warm.body));
+  assert.equal((await stats()).workers.map((w) => w.entries), [1, 1]);
+  const evict = await gql(server.url, 'mutation($cid: CID!) { evictFromCache(cid: $cid) { __typename ... on EvictFromCachePayload { evicted } } }', { cid }, auth);
+  assert.is(evict.body.data!.evictFromCache.evicted, true);
+  assert.equal((await stats()).workers.map((w) => w.entries), [0, 0]);
+  const again = await gql(server.url, 'mutation($cid: CID!) { evictFromCache(cid: $cid) { ... on EvictFromCachePayload { evicted } } }', { cid }, auth);
+  assert.is(again.body.data!.evictFromCache.evicted, false, 'mapped nowhere now');
+});
+
+test('the download contract holds on the cluster', async () => {
+  for (let i = 0; i < 4; i++) {
+    const whole = await fresh(`/v1/blob/${cid}`);
+    assert.is(whole.status, 200);
+    assert.ok(whole.body.equals(bytes));
+    assert.is(whole.headers.etag, `"${cid}"`);
+    const part = await fresh(`/v1/blob/${cid}`, { range: 'bytes=1000-4999' });
+    assert.is(part.status, 206);
+    assert.is(part.headers['content-range'], `bytes 1000-4999/${SIZE}`);
+    assert.ok(part.body.equals(bytes.subarray(1000, 5000)));
+    const suffix = await fresh(`/v1/blob/${cid}`, { range: 'bytes=-10' });
+    assert.ok(suffix.body.equals(bytes.subarray(SIZE - 10)));
+    const outside = await fresh(`/v1/blob/${cid}`, { range: `bytes=${SIZE}-` });
+    assert.is(outside.status, 416);
+    assert.is(outside.headers['content-range'], `bytes */${SIZE}`);
+    assert.is((await fresh(`/v1/blob/${cid}`, { 'if-none-match': `"${cid}"` })).status, 304);
+    const head = await fresh(`/v1/blob/${cid}`, {}, 'HEAD');
+    assert.is(head.headers['content-length'], String(SIZE));
+    assert.is(head.body.length, 0);
+    assert.is((await fresh('/v1/blob/not-a-cid')).status, 400);
+  }
+});
+
+test('the GraphQL contract holds on the cluster', async () => {
+  for (let i = 0; i < 4; i++) {
+    const { body } = await gql(server.url, '{ tensors(first: 10) { edges { node { cid name dtype shape byteLength } } } tensorFile(cid: "bafkreiaaaa") { cid } }');
+    assert.ok(body.errors?.length, 'a malformed CID is a GraphQL error');
+    const ok = await gql(server.url, '{ tensors(first: 10) { edges { node { cid dtype shape } } } }');
+    assert.equal(ok.body.data!.tensors.edges, [{ node: { cid, dtype: 'U8', shape: [SIZE] } }]);
+    const slice = await gql(server.url, '{ tensors(first: 1) { edges { node { slice(spec: "2:6") { __typename ... on InlineSlice { values } } } } } }');
+    assert.equal(slice.body.data!.tensors.edges[0].node.slice.values, [...bytes.subarray(2, 6)]);
+    const bad = await gql(server.url, '{ tensors(first: 1) { edges { node { slice(spec: "0:1, 2") { __typename ... on Error { code } } } } } }');
+    assert.is(bad.body.data!.tensors.edges[0].node.slice.code, 'INVALID_SLICE');
+    const forbidden = await gql(server.url, 'mutation { clearCache { __typename } }');
+    assert.is(forbidden.body.data!.clearCache.__typename, 'ForbiddenError');
+  }
+});
+
+test('a worker killed with SIGKILL is replaced within 3 s, and the server keeps answering', async () => {
+  // Once the standby worker is built (the primary logs it), a replacement only has to start listening.
+  for (let waited = 0; !server.stderr().includes('"msg":"standby worker built"'); waited += 100) {
+    assert.ok(waited < 60_000, 'the standby worker was not built in 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const before = (await stats()).workers;
+  const victim = before[0]!;
+  process.kill(victim.pid, 'SIGKILL');
+  const killedAt = Date.now();
+  let replaced = false;
+  while (Date.now() - killedAt < 3000) {
+    // Every request meanwhile is answered (the surviving worker takes the connections).
+    assert.is((await fresh(`/v1/blob/${cid}`, { range: 'bytes=0-3' })).status, 206);
+    const now = (await stats()).workers;
+    if (now.length === 2 && !now.some((w) => w.pid === victim.pid)) {
+      replaced = true;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(replaced, `no replacement within 3 s:\n${server.stderr().slice(-2000)}`);
+  assert.match(server.stderr(), new RegExp(`"msg":"worker exited: starting a replacement","worker":${victim.worker},"pid":${victim.pid},"code":null,"signal":"SIGKILL"`));
+});
+
+test('SIGTERM drains every worker, then the primary exits 0', async () => {
+  const pids = (await stats()).workers.map((w) => w.pid);
+  const exit = await server.stop('SIGTERM');
+  assert.equal(exit, { code: 0, signal: null });
+  for (const pid of pids) {
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    assert.not.ok(alive, `worker ${pid} is gone`);
+  }
+  assert.is(server.stderr().match(/"msg":"stopped","worker":\d+/g)?.length, 2, server.stderr().slice(-2000));
+});
+
+test.run();
