@@ -1,6 +1,12 @@
 
       export type PossibleTypesResultData = {
   "possibleTypes": {
+    "AddFromPeersResult": [
+      "ForbiddenError",
+      "InvalidArgumentError",
+      "TensorFile",
+      "UnavailableError"
+    ],
     "AddTensorFileResult": [
       "ForbiddenError",
       "InvalidArgumentError",
@@ -24,7 +30,8 @@
       "InvalidSliceError",
       "NotFoundError",
       "StoreUnavailableError",
-      "TooLargeError"
+      "TooLargeError",
+      "UnavailableError"
     ],
     "EvictFromCacheResult": [
       "EvictFromCachePayload",
@@ -61,6 +68,12 @@
 };
       const result: PossibleTypesResultData = {
   "possibleTypes": {
+    "AddFromPeersResult": [
+      "ForbiddenError",
+      "InvalidArgumentError",
+      "TensorFile",
+      "UnavailableError"
+    ],
     "AddTensorFileResult": [
       "ForbiddenError",
       "InvalidArgumentError",
@@ -84,7 +97,8 @@
       "InvalidSliceError",
       "NotFoundError",
       "StoreUnavailableError",
-      "TooLargeError"
+      "TooLargeError",
+      "UnavailableError"
     ],
     "EvictFromCacheResult": [
       "EvictFromCachePayload",
