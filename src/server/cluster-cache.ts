@@ -29,9 +29,7 @@ export type ClusterMessage =
   /** standby worker -> primary: built, waiting to listen; primary -> standby worker: listen now (one died). */
   | { ipfrs: 'standby' }
   | { ipfrs: 'activate' }
-  | { ipfrs: 'failed'; message: string }
-  /** primary -> worker: drain and exit (SIGTERM or SIGINT reached the primary). */
-  | { ipfrs: 'shutdown' };
+  | { ipfrs: 'failed'; message: string };
 
 export function isClusterMessage(value: unknown): value is ClusterMessage {
   return typeof value === 'object' && value !== null && typeof (value as { ipfrs?: unknown }).ipfrs === 'string';

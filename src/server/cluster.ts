@@ -124,6 +124,7 @@ export async function startPrimary(options: ServerOptions, count: number, logger
     // Its answers to cache operations will not come.
     for (const [relayId, relay] of relays) if (relay.waiting.delete(worker.id)) settle(relayId);
     if (shuttingDown) {
+      logger.info('worker stopped', { worker: worker.id, pid: worker.process.pid, code, signal });
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.info('stopped');
         finish(exitCode);
@@ -152,15 +153,16 @@ export async function startPrimary(options: ServerOptions, count: number, logger
     }
   });
 
+  // Every worker is stopped by SIGTERM, whatever it is doing (runWorker): a message could reach a worker still
+  // loading its modules before it listens for messages, and be lost.
+  const signalWorkers = () => {
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && !worker.isDead()) worker.process.kill('SIGTERM');
+  };
   const shutdown = () => {
     if (shuttingDown) return;
     shuttingDown = true;
-    for (const worker of Object.values(cluster.workers ?? {})) {
-      if (!worker) continue;
-      // A worker still building has nothing to drain and may not listen for messages yet: it is told by signal.
-      if (ready.has(worker.id) || (standby?.worker === worker && standby.built)) send(worker, { ipfrs: 'shutdown' });
-      else worker.process.kill('SIGTERM');
-    }
+    standbyOwed = 0;
+    signalWorkers();
   };
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -171,7 +173,7 @@ export async function startPrimary(options: ServerOptions, count: number, logger
     } else {
       // A second signal: the workers stop waiting for slow clients.
       logger.warn('second signal: closing open connections now', { signal });
-      for (const worker of Object.values(cluster.workers ?? {})) if (worker?.isConnected()) send(worker, { ipfrs: 'shutdown' });
+      signalWorkers();
     }
   };
   process.on('SIGTERM', onSignal);
@@ -188,12 +190,28 @@ export async function startPrimary(options: ServerOptions, count: number, logger
 
 /**
  * One worker: the whole server over this worker's own cache, its cache port relaying mutations to the others.
- * Resolves when the worker has drained (after the primary's shutdown, or if the primary went away).
+ * Resolves when the worker has drained (after the primary's SIGTERM, or if the primary went away).
  */
 export async function runWorker(options: ServerOptions, logger: Logger): Promise<void> {
   const worker = cluster.worker!;
   const log = withFields(logger, { worker: worker.id });
-  let server: RunningServer;
+  // Listened for before anything else, so that a stop is never lost whatever this worker is doing (building,
+  // waiting as a standby, listening before the primary heard of it, serving): the primary stops every worker by
+  // SIGTERM, which, unlike a message, cannot arrive before its listener. A second one cuts slow clients off.
+  let server: RunningServer | null = null;
+  let stops = 0;
+  let stopRequested!: (why: string) => void;
+  const stopping = new Promise<string>((resolve) => (stopRequested = resolve));
+  const stop = (why: string) => {
+    if (++stops === 1) stopRequested(why);
+    else server?.server.closeAllConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // The primary is gone (killed): nobody relays or replaces any more, so this worker stops too.
+  process.on('disconnect', () => stop('primary gone'));
+  // The terminal's Ctrl-C reaches every process of the group: the primary decides, and tells the workers.
+  process.on('SIGINT', () => {});
+  const standby = process.env[STANDBY_ENV] === '1';
   try {
     const { startServer } = await import('../server.ts');
     server = await startServer({
@@ -202,53 +220,41 @@ export async function runWorker(options: ServerOptions, logger: Logger): Promise
       // The primary has recovered the store and added the demo files; other workers may be writing to it now.
       seedDemo: false,
       recoverStore: false,
-      beforeListen: process.env[STANDBY_ENV] === '1' ? () => standbyUntilNeeded(worker) : undefined,
+      beforeListen: async () => {
+        if (standby && stops === 0) await Promise.race([standbyUntilNeeded(worker), stopping]);
+        if (stops > 0) throw new StoppedBeforeListening();
+      },
       wrapCache: (local) =>
         clusterCachePort(local, { worker: worker.id, send: (m) => send(worker, m), onMessage: (listener) => process.on('message', (m) => isClusterMessage(m) && listener(m)) }, log),
     });
   } catch (error) {
+    if (error instanceof StoppedBeforeListening) {
+      log.info('stopped before listening');
+      if (worker.isConnected()) worker.disconnect();
+      return;
+    }
     send(worker, { ipfrs: 'failed', message: (error as Error).message });
     worker.disconnect();
     throw error;
   }
   send(worker, { ipfrs: 'ready', url: server.url });
-  // The terminal's Ctrl-C reaches every process of the group: the primary decides, and tells the workers.
-  process.on('SIGINT', () => {});
-  await new Promise<void>((resolve) => {
-    let requests = 0;
-    const stop = (why: string) => {
-      requests++;
-      if (requests === 1) {
-        log.info('draining', { why });
-        server.close().then(resolve, resolve);
-      } else {
-        server.server.closeAllConnections();
-      }
-    };
-    process.on('message', (m) => isClusterMessage(m) && m.ipfrs === 'shutdown' && stop('shutdown'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    // The primary is gone (killed): nobody relays or replaces any more, so this worker stops too.
-    process.on('disconnect', () => stop('primary gone'));
-  });
+  log.info('draining', { why: await stopping });
+  await server.close().catch(() => {});
   if (worker.isConnected()) worker.disconnect();
 }
 
-/** A standby worker: built, it says so and waits for the primary's activate; a shutdown meanwhile ends it. */
+class StoppedBeforeListening extends Error {}
+
+/** A standby worker: built, it says so and resolves on the primary's activate. */
 function standbyUntilNeeded(worker: Worker): Promise<void> {
   return new Promise((resolve) => {
-    const gone = () => process.exit(0);
     const onMessage = (message: unknown) => {
-      if (!isClusterMessage(message)) return;
-      if (message.ipfrs === 'activate') {
+      if (isClusterMessage(message) && message.ipfrs === 'activate') {
         process.off('message', onMessage);
-        process.off('disconnect', gone);
         resolve();
-      } else if (message.ipfrs === 'shutdown') {
-        process.exit(0);
       }
     };
     process.on('message', onMessage);
-    process.once('disconnect', gone);
     send(worker, { ipfrs: 'standby' });
   });
 }
