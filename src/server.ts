@@ -75,6 +75,8 @@ export interface ServerOptions {
   wrapCache?: (local: CachePort) => CachePort;
   /** Awaited when everything is built, just before listening (a standby worker waits here until it is needed). */
   beforeListen?: () => Promise<void>;
+  /** The text /metrics answers (a worker of `serve --workers` sums every worker's); default this process's own. */
+  renderMetrics?: (own: Metrics) => Promise<string>;
 }
 
 export interface RunningServer {
@@ -118,6 +120,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ring = keyRingSource(options.storeRoot, logger);
   const adminToken = loadOrCreateAdminToken(options.storeRoot);
   const metrics = new Metrics();
+  // This process's own cache: with --workers, /metrics sums the workers' (options.renderMetrics).
+  metrics.cacheSource = () => cache.stats();
+  const renderMetrics = options.renderMetrics ?? ((own: Metrics) => own.render({ runtime: true }));
   const peers = options.peers ?? [];
   const fetcher = new PeerFetcher(store, peers, logger);
   if (peers.length > 0) metrics.fetches = fetcher.stats;
@@ -182,7 +187,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     return reasons;
   };
-  // Event streams in flight (shutdown ends them), and when each request started (for debug logs only).
+  // Event streams in flight (shutdown ends them), and when each request started (its duration histogram, debug logs).
   const streams = new Set<ServerResponse>();
   const debug = logger.enabled?.('debug') ?? true;
   const started = new Map<ServerResponse, number>();
@@ -192,17 +197,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // and the route is worked out again rather than stored: a small range request costs only tens of microseconds.
   /** What every answered request leaves, whichever path answered it: its count by route and status, a debug line. */
   const requestDone = (route: Route, method: string | undefined, url: string, status: number, startedAt: number, aborted: boolean, lane: boolean): void => {
+    const ms = performance.now() - startedAt;
     metrics.inFlight--;
     metrics.countResponse(route, status);
-    if (debug) logger.debug('request', { method, path: pathOf(url), status, ms: Math.round(performance.now() - startedAt), aborted, ...(lane ? { lane } : {}) });
+    metrics.observeDuration(lane ? 'lane' : 'http', route, ms / 1000);
+    if (debug) logger.debug('request', { method, path: pathOf(url), status, ms: Math.round(ms), aborted, ...(lane ? { lane } : {}) });
   };
   function onClose(this: ServerResponse): void {
     streams.delete(this);
-    let startedAt = 0;
-    if (debug) {
-      startedAt = started.get(this) ?? 0;
-      started.delete(this);
-    }
+    const startedAt = started.get(this) ?? performance.now();
+    started.delete(this);
     // 499 (nginx's word for it): the client went away before a status was sent.
     const url = this.req.url ?? '/';
     requestDone(routeOf(url), this.req.method, url, this.headersSent ? this.statusCode : 499, startedAt, !this.writableFinished, false);
@@ -227,7 +231,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const stream = route === 'graphql' && (req.headers.accept ?? '').includes('text/event-stream');
     metrics.inFlight++;
     if (stream) streams.add(res);
-    if (debug) started.set(res, performance.now());
+    started.set(res, performance.now());
     if (closing) res.shouldKeepAlive = false;
     // 'close' comes once per response: on() rather than once(), which wraps the listener for every request.
     res.on('close', onClose);
@@ -256,7 +260,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           break;
         }
         case 'metrics':
-          done = sendText(res, req, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(cache.stats()));
+          done = renderMetrics(metrics).then((text) => sendText(res, req, 200, Metrics.contentType, text));
           break;
         default:
           if (!playground(req, res)) notFound(req, res);
@@ -270,7 +274,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, handle);
   // Download requests skip node:http (download-lane.ts); options.downloadLane false leaves every request to node:http.
   const laneObserver: LaneObserver = {
-    timed: debug,
+    timed: true,
     started: () => metrics.inFlight++,
     finished: ({ method, url, status, aborted, startedAt }) => requestDone('download', method, url, status, startedAt, aborted, true),
   };
