@@ -7,8 +7,12 @@
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Access, type AccessRequest, type Admission } from './auth/access.ts';
+import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './auth/connections.ts';
+import { corsDecision, corsPolicy, type CorsDecision } from './auth/cors.ts';
+import { registerAccessMetrics } from './auth/metrics.ts';
+import { TokenStore } from './auth/token-store.ts';
 import { mmapCachePort, tensorReaderPort } from './graphql/services/adapters.ts';
-import { tokenVerifier } from './graphql/services/auth.ts';
 import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLServices } from './graphql/context.ts';
 import { signedLinks } from './graphql/services/links.ts';
 import { createCacheEvents } from './graphql/services/stats-stream.ts';
@@ -16,7 +20,7 @@ import type { CachePort } from './graphql/services/ports.ts';
 import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
 import type { RunningGrpcServer } from './grpc/server.ts';
 import { createDownloadRoute } from './http/download.ts';
-import { INTERNAL_ERROR_BODY } from './http/refusal.ts';
+import { INTERNAL_ERROR_BODY, Refusal, refusalBody } from './http/refusal.ts';
 import { startDagBackfill } from './ipfs/backfill.ts';
 import { createGateway, isGatewayPath } from './ipfs/gateway.ts';
 import { missingDownloadCid } from './ipfs/fetch-through.ts';
@@ -24,7 +28,7 @@ import { PeerFetcher } from './ipfs/peers.ts';
 import { requestHeadersFromRaw } from './http/request.ts';
 import { MmapCache, MmapFile } from './mmap/index.ts';
 import { attachDownloadLane, type LaneObserver } from './server/lane/download-lane.ts';
-import { busyWithResponse } from './server/lane/node-internals.ts';
+import { busyWithResponse, takeConnectionListeners } from './server/lane/node-internals.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { Metrics } from './telemetry/metrics.ts';
 import { createPlaygroundHandler } from './server/playground.ts';
@@ -77,6 +81,22 @@ export interface ServerOptions {
   beforeListen?: () => Promise<void>;
   /** The text /metrics answers (a worker of `serve --workers` sums every worker's); default this process's own. */
   renderMetrics?: (own: Metrics) => Promise<string>;
+  /** GraphQL reads and downloads need a read token (downloads also take a signed link). */
+  privateMode?: boolean;
+  /** Requests per second per client (burst twice that) on GraphQL and downloads; default none. */
+  rateLimit?: number | null;
+  /** Read the client's address from X-Forwarded-For (rate limits), behind a proxy that sets it. */
+  trustProxy?: boolean;
+  /** The largest GraphQL upload, bytes; default 64 GiB. */
+  maxUploadBytes?: number;
+  /** Origins besides the server's own whose pages may read /graphql (`*`: any, without credentials). */
+  corsOrigins?: string[];
+  /** Seconds of tolerance past a link's expiry, for nodes whose clocks differ; default 30. */
+  clockSkew?: number;
+  /** Open connections per client address and in total (DEFAULT_CONNECTION_LIMITS). */
+  maxConnections?: Partial<ConnectionLimits>;
+  /** Time for a request head to arrive, on both paths (node:http and the lane); default 10 s. */
+  headersTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -85,6 +105,9 @@ export interface RunningServer {
   port: number;
   /** The admin token, and whether this start created it (then, and only then, it should be shown once). */
   adminToken: { token: string; created: boolean };
+  /** The token table (src/auth) and the access model every interface goes through. */
+  tokens: TokenStore;
+  access: Access;
   /** How many demo files were added at this start. */
   seeded: number;
   store: TensorStore;
@@ -103,10 +126,15 @@ type Route = 'graphql' | 'download' | 'ipfs' | 'healthz' | 'readyz' | 'metrics' 
 
 const DEFAULT_CACHE_ENTRIES = 1024;
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
+const HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
+const NO_BEARER = { ok: true, read: false, headers: null } as const;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
   const host = options.host ?? '127.0.0.1';
+  if (options.publicMode && options.privateMode) throw new RangeError('--public and --private contradict each other: choose one');
+  const cors = corsPolicy(options.corsOrigins ?? []);
   const store = TensorStore.open(options.storeRoot, { recover: options.recoverStore ?? true });
   const report = store.openReport;
   if (report.rebuilt || report.tempFilesRemoved || report.droppedRows) logger.info('store opened', { root: options.storeRoot, ...report });
@@ -119,6 +147,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const reader = new TensorReader(store, cache);
   const ring = keyRingSource(options.storeRoot, logger);
   const adminToken = loadOrCreateAdminToken(options.storeRoot);
+  const tokens = TokenStore.open(options.storeRoot, { bootstrap: adminToken.token });
+  const access = new Access({ tokens, private: options.privateMode, rateLimit: options.rateLimit, trustProxy: options.trustProxy });
   const metrics = new Metrics();
   // This process's own cache: with --workers, /metrics sums the workers' (options.renderMetrics).
   metrics.cacheSource = () => cache.stats();
@@ -127,12 +157,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const fetcher = new PeerFetcher(store, peers, logger);
   if (peers.length > 0) metrics.fetches = fetcher.stats;
 
-  const config: Partial<GraphQLConfig> = { publicUrl: options.publicUrl ?? null };
+  const config: Partial<GraphQLConfig> = { publicUrl: options.publicUrl ?? null, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
   if (options.inlineLimit !== undefined) {
     config.inlineLimit = options.inlineLimit;
     config.maxInlineLimit = Math.max(options.inlineLimit, 4 * 1024 * 1024);
   }
-  const auth = tokenVerifier([{ token: adminToken.token, scopes: ['admin'] }]);
+  // The one access model: GraphQL and gRPC authenticate through it (src/auth), downloads are admitted by it.
+  const auth = { authenticate: (authorization: string | null) => access.authenticate(authorization) };
   // One stream of cache-change events for GraphQL subscribers and gRPC's WatchStats, whichever side changes it.
   const cacheEvents = createCacheEvents();
   const cachePort = mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) });
@@ -143,20 +174,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     reader: tensorReaderPort(reader, logger),
     links: signedLinks(ring, { publicMode: options.publicMode }),
     auth,
+    tokens,
     logger,
     config,
     cacheEvents,
   };
-  const yoga: GraphQLServer = createYoga(services, { graphiql: options.graphiql });
-  const download = createDownloadRoute({ store, reader, ring, publicMode: options.publicMode, metrics, logger });
-  // The gateway answers a file's bytes with the download engine; content addressing needs no signature there.
+  const yoga: GraphQLServer = createYoga(services, { graphiql: options.graphiql, cors: { policy: cors, selfOrigins: options.publicUrl ? [options.publicUrl] : [] } });
+  const download = createDownloadRoute({
+    store,
+    reader,
+    ring,
+    publicMode: options.publicMode,
+    metrics,
+    logger,
+    clockSkew: options.clockSkew,
+    admit: (request) => {
+      // The common download (a signed link, no token, no rate limit) costs nothing here.
+      if (access.limiter === null && request.headers.authorization === undefined) return NO_BEARER;
+      const admission = access.admit({ authorization: request.headers.authorization, peer: request.peer, forwardedFor: request.headers.forwardedFor }, 'download');
+      return admission.ok ? { ok: true, read: admission.principal.scopes.has('read'), headers: admission.headers } : admission;
+    },
+  });
+  // The gateway answers a file's bytes with the download engine; content addressing needs no signature there (the
+  // gateway itself is admitted by the access model, in handle below).
   const gatewayFiles = createDownloadRoute({ store, reader, ring, publicMode: true, metrics, logger });
   const fetchMissing = peers.length > 0 ? async (cid: string) => void (await fetcher.fetch(cid)) : undefined;
   const gateway = createGateway({ store, reader, files: gatewayFiles, public: options.ipfsGateway ?? false, auth: services.auth, fetchMissing, metrics, logger });
   /** With peers, a download of a CID the store lacks fetches it first, once the route said 404 (after the signature check). */
   const downloadFetching = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '';
-    const request = { method: req.method ?? 'GET', url, headers: requestHeadersFromRaw(req.rawHeaders) };
+    const request = { method: req.method ?? 'GET', url, headers: requestHeadersFromRaw(req.rawHeaders), peer: req.socket.remoteAddress };
     let answer = download.reply(request);
     const missing = answer.status === 404 ? missingDownloadCid(url, store) : null;
     if (missing) {
@@ -239,16 +286,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     try {
       let done: unknown;
       switch (route) {
-        case 'graphql':
+        case 'graphql': {
+          // Rate limit and private reads first, before yoga reads a byte of the body (a refusal costs little).
+          const admission = access.admit(accessRequestOf(req), 'graphql', { reads: req.method !== 'OPTIONS' && !isGraphiQLPage(req) });
+          if (!admission.ok) {
+            refuseGraphQL(res, admission, corsDecision(cors, req.headers.origin ?? null, selfOriginsOf(req, options.publicUrl)));
+            break;
+          }
           // requestListener writes the answer; handleNodeRequestAndResponse only returns a Response (never sent).
           done = yoga.requestListener(req, res);
           break;
+        }
         case 'download':
           done = fetchMissing ? downloadFetching(req, res) : download.handle(req, res);
           break;
-        case 'ipfs':
+        case 'ipfs': {
+          // Admitted like every interface: the rate limit always; on a private store a read token, unless
+          // --ipfs-gateway opened the gateway to anyone (the gateway itself still asks non-public callers for a token).
+          const admission = access.admit(accessRequestOf(req), 'ipfs', { reads: !options.ipfsGateway });
+          if (!admission.ok) {
+            refuseHttp(req, res, admission);
+            break;
+          }
           done = gateway.handle(req, res);
           break;
+        }
         case 'healthz':
           done = sendText(res, req, closing ? 503 : 200, 'application/json; charset=utf-8', `${JSON.stringify({ status: closing ? 'shutting down' : 'ok' })}\n`);
           break;
@@ -271,7 +333,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, handle);
+  // One head timeout for both paths (the lane takes server.headersTimeout): 10 s, not node's 60 s. The lane sweeps
+  // its connections every second; node:http checks its own every 30 s (connectionsCheckingInterval: at 1 s it reset
+  // healthy connections in tests/faults-live), so a slow head there is cut within 40 s. No whole-request timeout:
+  // an upload of many GiB takes as long as it takes (the connection caps bound how many can be open).
+  const server = createServer(
+    { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout: 0 },
+    handle,
+  );
   // Download requests skip node:http (download-lane.ts); options.downloadLane false leaves every request to node:http.
   const laneObserver: LaneObserver = {
     timed: true,
@@ -303,6 +372,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     lane?.closeIdle();
     for (const socket of sockets) if (!lane?.holds(socket) && !busyWithResponse(socket)) socket.destroy();
   };
+  // Last, so that it runs before every listener above, for admitted connections only.
+  const connections = limitConnections(server, { ...DEFAULT_CONNECTION_LIMITS, ...options.maxConnections }, takeConnectionListeners(server));
+  registerAccessMetrics(metrics, access.limiter, connections);
   const closeAllConnections = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => {
     lane?.closeAll();
@@ -319,6 +391,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (error) {
     store.close();
+    tokens.close();
     throw error;
   }
   server.on('error', (error) => logger.error('server error', { error }));
@@ -344,7 +417,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info('listening', { url, store: options.storeRoot, public: Boolean(options.publicMode) });
+  logger.info('listening', { url, store: options.storeRoot, public: Boolean(options.publicMode), private: Boolean(options.privateMode), rateLimit: options.rateLimit ?? null });
   const backfill = startDagBackfill(store, logger);
 
   let closed: Promise<void> | null = null;
@@ -369,6 +442,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         cache.clear();
         await stopped;
         store.close();
+        tokens.close();
         logger.info('stopped');
         resolve();
       });
@@ -377,7 +451,47 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return closed;
   };
 
-  return { url, host, port, adminToken, seeded, store, cache, metrics, server, grpc, fetcher, close };
+  return { url, host, port, adminToken, tokens, access, seeded, store, cache, metrics, server, grpc, fetcher, close };
+}
+
+function accessRequestOf(req: IncomingMessage): AccessRequest {
+  const forwarded = req.headers['x-forwarded-for'];
+  return { authorization: req.headers.authorization, peer: req.socket.remoteAddress, forwardedFor: Array.isArray(forwarded) ? forwarded.join(', ') : forwarded };
+}
+
+function selfOriginsOf(req: IncomingMessage, publicUrl: string | null | undefined): string[] {
+  const self = req.headers.host ? [`http://${req.headers.host}`] : [];
+  return publicUrl ? [...self, publicUrl] : self;
+}
+
+/** A refusal of the access model as the download route words its own (http/refusal.ts). */
+function refuseHttp(req: IncomingMessage, res: ServerResponse, refusal: Extract<Admission, { ok: false }>): void {
+  const body = refusalBody(new Refusal(refusal.status, refusal.code, refusal.message));
+  res.writeHead(refusal.status, { ...refusal.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** GraphiQL's page itself (a browser's GET of /graphql without a query): no data, so open on a private server. */
+function isGraphiQLPage(req: IncomingMessage): boolean {
+  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html') && !(req.url ?? '').includes('query=');
+}
+
+/** A refusal of the access model in GraphQL's form: `errors[0].extensions.code` RATE_LIMITED or UNAUTHENTICATED. */
+function refuseGraphQL(res: ServerResponse, refusal: Extract<Admission, { ok: false }>, cors: CorsDecision): void {
+  const body = `${JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code, http: { status: refusal.status } } }] })}\n`;
+  // Yoga (which adds CORS headers) is not reached: an allowed origin's page must still be able to read why.
+  const corsHeaders: Record<string, string> =
+    cors.allowOrigin === null
+      ? {}
+      : { 'Access-Control-Allow-Origin': cors.allowOrigin, Vary: 'Origin', 'Access-Control-Expose-Headers': 'Retry-After, RateLimit, RateLimit-Policy', ...(cors.credentials ? { 'Access-Control-Allow-Credentials': 'true' } : {}) };
+  res.writeHead(refusal.status, {
+    ...refusal.headers,
+    ...corsHeaders,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
 }
 
 function routeOf(url: string): Route {

@@ -165,6 +165,18 @@ export async function startYogaHello(tmpDir: string): Promise<RunningServer> {
   });
 }
 
+export async function startYogaUpload(tmpDir: string): Promise<RunningServer> {
+  const port = await freePort();
+  return spawnServer({
+    name: 'yoga-upload',
+    command: process.execPath,
+    args: tsxArgs(join(REPO_ROOT, 'bench/servers/yoga-upload.ts'), [String(port)]),
+    port,
+    readyPath: '/graphql',
+    logDir: join(tmpDir, 'logs'),
+  });
+}
+
 /**
  * `ipfrs serve --public` on a store: downloads without signatures, as a public gateway serves them. With
  * `profileDir`, node writes a CPU profile there when the server exits (bench --profile).

@@ -2,6 +2,7 @@
 // request and answer is typed by codegen and no client library ships to the browser.
 import { print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { loadToken, saveToken } from './token.ts';
 
 /** A request that failed as a whole: the network, an HTTP status, or GraphQL errors (not typed union results). */
 export class ApiError extends Error {
@@ -42,8 +43,26 @@ export function sourceOf(document: DocumentNode): { query: string; operationName
 
 export function headers(accept: string, token?: string | null): Record<string, string> {
   const out: Record<string, string> = { 'content-type': 'application/json', accept, [CSRF_HEADER]: 'playground' };
-  if (token) out.authorization = `Bearer ${token}`;
+  // The token typed into the page (this tab only) goes with every request: a private server needs it for reads.
+  const bearer = token || loadToken();
+  if (bearer) out.authorization = `Bearer ${bearer}`;
   return out;
+}
+
+let asking: Promise<boolean> | null = null;
+
+/**
+ * A private server (`ipfrs serve --private`) answered 401: ask for a token once (concurrent requests share the
+ * question), keep it for this tab. True when one was given, so the request is worth sending again.
+ */
+export function askForToken(message: string): Promise<boolean> {
+  asking ??= Promise.resolve().then(() => {
+    const typed = window.prompt(`${message}\n\nPaste a token with the read scope (ipfrs token create --scope read):`)?.trim() ?? '';
+    if (typed) saveToken(typed);
+    asking = null;
+    return typed !== '';
+  });
+  return asking;
 }
 
 interface GraphQLResponse<T> {
@@ -55,6 +74,7 @@ export async function request<TResult, TVariables>(
   document: TypedDocumentNode<TResult, TVariables>,
   variables: TVariables,
   options: ApiOptions = {},
+  asked = false,
 ): Promise<TResult> {
   let response: Response;
   try {
@@ -74,6 +94,9 @@ export async function request<TResult, TVariables>(
     body = JSON.parse(text) as GraphQLResponse<TResult>;
   } catch {
     // Not JSON (a proxy page, an empty body): the status says the rest.
+  }
+  if (response.status === 401 && !asked && (await askForToken(body?.errors?.[0]?.message ?? 'This server is private.'))) {
+    return request(document, variables, options, true);
   }
   if (body?.errors?.length) {
     throw new ApiError(body.errors.map((e) => e.message).join('; '), response.status);

@@ -118,7 +118,9 @@ export class Downloads {
       if (spec === null) {
         const data = await request(TensorDownloadLinkDocument, { cid: tensor.cid, name: tensor.name, format });
         if (!data.tensor) throw new Error('this tensor no longer exists on the server');
-        link = data.tensor.downloadLink;
+        const answer = data.tensor.downloadLink;
+        if (answer.__typename !== 'DownloadLink') throw new Error(answer.message);
+        link = answer;
       } else {
         const data = await request(TensorSliceDocument, { cid: tensor.cid, name: tensor.name, spec, format, inlineLimit: 0 });
         const result = data.tensor?.slice;

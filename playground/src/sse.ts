@@ -1,7 +1,7 @@
 // GraphQL subscriptions over server-sent events (graphql-yoga's transport): a POST with
 // `Accept: text/event-stream`, read as a stream. Reconnects with backoff; the parser is pure for tests.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { endpoint, headers, sourceOf } from './api.ts';
+import { askForToken, endpoint, headers, sourceOf } from './api.ts';
 
 export interface SseEvent {
   event: string;
@@ -84,6 +84,9 @@ export function subscribe<TResult, TVariables>(
       });
     } catch {
       return retry('Live updates lost: the server cannot be reached.');
+    }
+    if (response.status === 401 && (await askForToken('This server is private: live updates need a token.'))) {
+      return void run();
     }
     if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
       return retry(`Live updates refused: the server answered ${response.status}.`);

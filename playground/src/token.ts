@@ -1,5 +1,5 @@
-// The admin token the person types for cache mutations: kept in sessionStorage (this tab only, gone when it
-// closes), never in localStorage, a cookie or the URL.
+// The token the person types (admin for cache mutations; read for a --private server): kept in sessionStorage
+// (this tab only, gone when it closes), never in localStorage, a cookie or the URL.
 const KEY = 'ipfrs.adminToken';
 
 export function loadToken(): string {

@@ -15,7 +15,9 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics, the playground (/) and gRPC (:8081)',
     usage:
       'ipfrs serve [--host 127.0.0.1] [--port 8080] [--grpc-port 8081 (0: off)] [--workers N|auto] [--public] [--inline-limit 64k] [--public-url URL] ' +
-      '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info] [--ipfs-gateway] [--peer URL...]',
+      '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info] [--ipfs-gateway] [--peer URL...] [--private] [--rate-limit N] [--trust-proxy] ' +
+      '[--max-upload 64g] [--cors-origin ORIGIN]... [--clock-skew 30s] [--max-connections 4096] [--max-connections-per-client 256]   ' +
+      '(with --workers, --rate-limit and --max-connections bound each worker)',
     load: async () => (await import('./serve.ts')).serve,
   },
   add: {
@@ -40,7 +42,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   link: {
     summary: 'print a signed download URL for a file, a tensor or a slice',
-    usage: 'ipfrs link CID [--tensor NAME] [--slice SPEC] [--format raw|npy|arrow|safetensors] | [--tensors A,B] | [--zarr] [--expires 15m] [--base http://127.0.0.1:8080] [--json]',
+    usage: 'ipfrs link CID [--tensor NAME] [--slice SPEC] [--format raw|npy|arrow|safetensors] | [--tensors A,B] | [--zarr] [--expires 15m] [--clock-skew 30s] [--base http://127.0.0.1:8080] [--json]',
     load: async () => (await import('./link.ts')).link,
   },
   rm: {
@@ -52,6 +54,11 @@ export const commands: Record<string, CommandEntry> = {
     summary: 're-hash every object and report corrupt ones (exit 1 if any)',
     usage: 'ipfrs verify [--json]',
     load: async () => (await import('./verify.ts')).verify,
+  },
+  token: {
+    summary: 'create, list and revoke API tokens (read < write < admin)',
+    usage: ['ipfrs token create --scope read|write|admin [--name NAME] [--expires 30d] [--json]', '       ipfrs token ls [--json]', '       ipfrs token revoke ID|NAME'].join('\n'),
+    load: async () => (await import('./token.ts')).token,
   },
 };
 

@@ -1,7 +1,7 @@
 // `ipfrs link`: prints a signed, expiring URL to a file, a tensor or a slice, for the server of this store.
 import { UsageError, parseDuration } from '../config.ts';
 import { signedLinks } from '../graphql/services/links.ts';
-import { keyRingFromJSON, MAX_EXPIRES_IN } from '../http/sign.ts';
+import { DEFAULT_CLOCK_SKEW, keyRingFromJSON, MAX_EXPIRES_IN } from '../http/sign.ts';
 import { StoreError } from '../store/errors.ts';
 import { loadOrCreateKeyRing } from '../store/secrets.ts';
 import { planPayload } from '../store/tensor-payload.ts';
@@ -24,6 +24,7 @@ export const link: Command = {
       tensors: { type: 'string' },
       zarr: { type: 'boolean' },
       expires: { type: 'string' },
+      'clock-skew': { type: 'string' },
       base: { type: 'string' },
       json: { type: 'boolean' },
     });
@@ -37,6 +38,9 @@ export const link: Command = {
     }
     const expiresIn = parseDuration(values.expires ?? '15m');
     if (expiresIn < 1 || expiresIn > MAX_EXPIRES_IN) throw new UsageError(`--expires must be between 1s and 7d, not ${values.expires}`);
+    // The server accepts a link up to its --clock-skew past expiry: a shorter expiry does not end the link sooner.
+    const skew = values['clock-skew'] === undefined ? DEFAULT_CLOCK_SKEW : parseDuration(values['clock-skew']);
+    if (expiresIn < skew) io.stderr.write(`ipfrs: warning: --expires ${values.expires} is shorter than the server's clock skew (${skew} s): the link serves until up to ${skew} s after it expires (see ipfrs serve --clock-skew)\n`);
     const base = values.base ?? 'http://127.0.0.1:8080';
     let origin: URL;
     try {

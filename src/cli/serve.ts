@@ -1,6 +1,6 @@
 // `ipfrs serve`: the HTTP server (GraphQL, downloads, health, metrics, playground) and the gRPC server beside it,
 // until SIGTERM or SIGINT.
-import { UsageError, parseSize, resolveStoreRoot } from '../config.ts';
+import { UsageError, parseDuration, parseSize, resolveStoreRoot } from '../config.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
 import nodeCluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -46,6 +46,14 @@ export const serve: Command = {
         'ipfs-gateway': { type: 'boolean' },
         peer: { type: 'string', multiple: true },
         workers: { type: 'string' },
+        private: { type: 'boolean' },
+        'rate-limit': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
+        'max-upload': { type: 'string' },
+        'cors-origin': { type: 'string', multiple: true },
+        'clock-skew': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-connections-per-client': { type: 'string' },
       },
       false,
     );
@@ -63,6 +71,24 @@ export const serve: Command = {
     const peers = values.peer ?? [];
     for (const peer of peers) if (!/^https?:\/\/[^/?#\s]+\/?$/.test(peer)) throw new UsageError(`--peer must be a gateway origin such as http://10.0.0.2:8080, not ${JSON.stringify(peer)}`);
     const workers = parseWorkers(values.workers);
+    if (values.public && values.private) throw new UsageError('--public and --private contradict each other: choose one');
+    const rateLimit = values['rate-limit'] === undefined ? null : Number(values['rate-limit']);
+    if (rateLimit !== null && !(Number.isFinite(rateLimit) && rateLimit > 0)) throw new UsageError(`--rate-limit must be a number of requests per second above 0, not ${JSON.stringify(values['rate-limit'])}`);
+    const whole = (flag: 'max-connections' | 'max-connections-per-client'): number | undefined => {
+      const text = values[flag];
+      if (text === undefined) return undefined;
+      const n = Number(text);
+      if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`--${flag} must be a whole number >= 1, not ${JSON.stringify(text)}`);
+      return n;
+    };
+    const maxUpload = values['max-upload'] === undefined ? undefined : parseSize(values['max-upload']);
+    if (maxUpload === 0) throw new UsageError('--max-upload must be above 0');
+    const corsOrigins = values['cors-origin'] ?? [];
+    for (const origin of corsOrigins) {
+      if (origin !== '*' && !/^https?:\/\/[^/?#\s]+\/?$/.test(origin)) throw new UsageError(`--cors-origin must be an origin such as https://app.example.com (no path) or *, not ${JSON.stringify(origin)}`);
+    }
+    const total = whole('max-connections');
+    const perClient = whole('max-connections-per-client');
 
     const storeRoot = resolveStoreRoot(values.store, io.env, io.cwd);
     const logger = createLogger({ level, write: (line) => io.stderr.write(line) });
@@ -82,6 +108,13 @@ export const serve: Command = {
       grpcPort: grpcPort === 0 || workers > 1 ? null : grpcPort,
       // The default port may be another server's: then this one serves without gRPC (and says so in the log).
       grpcOptional: values['grpc-port'] === undefined,
+      privateMode: values.private ?? false,
+      rateLimit,
+      trustProxy: values['trust-proxy'] ?? false,
+      maxUploadBytes: maxUpload,
+      corsOrigins,
+      clockSkew: values['clock-skew'] === undefined ? undefined : parseDuration(values['clock-skew']),
+      maxConnections: { ...(total ? { total } : {}), ...(perClient ? { perClient } : {}) },
     };
     // Loaded here, not at the top: the other commands need neither GraphQL, the HTTP stack nor node:cluster.
     if (workers > 1 || nodeCluster.isWorker) {

@@ -18,9 +18,18 @@
       "CacheStats",
       "ForbiddenError"
     ],
+    "CreateTokenResult": [
+      "CreatedToken",
+      "ForbiddenError",
+      "InvalidArgumentError"
+    ],
     "DeleteTensorFileResult": [
       "DeleteTensorFilePayload",
       "ForbiddenError"
+    ],
+    "DownloadLinkResult": [
+      "DownloadLink",
+      "InvalidArgumentError"
     ],
     "Error": [
       "ForbiddenError",
@@ -50,6 +59,12 @@
       "StoreUnavailableError",
       "TooLargeError"
     ],
+    "RevokeTokenResult": [
+      "ForbiddenError",
+      "InvalidArgumentError",
+      "NotFoundError",
+      "RevokeTokenPayload"
+    ],
     "SliceResult": [
       "DownloadLink",
       "InlineSlice",
@@ -58,6 +73,11 @@
       "NotFoundError",
       "StoreUnavailableError",
       "TooLargeError"
+    ],
+    "TokensResult": [
+      "ForbiddenError",
+      "InvalidArgumentError",
+      "TokenList"
     ],
     "WarmCacheResult": [
       "CacheEntry",
@@ -85,9 +105,18 @@
       "CacheStats",
       "ForbiddenError"
     ],
+    "CreateTokenResult": [
+      "CreatedToken",
+      "ForbiddenError",
+      "InvalidArgumentError"
+    ],
     "DeleteTensorFileResult": [
       "DeleteTensorFilePayload",
       "ForbiddenError"
+    ],
+    "DownloadLinkResult": [
+      "DownloadLink",
+      "InvalidArgumentError"
     ],
     "Error": [
       "ForbiddenError",
@@ -117,6 +146,12 @@
       "StoreUnavailableError",
       "TooLargeError"
     ],
+    "RevokeTokenResult": [
+      "ForbiddenError",
+      "InvalidArgumentError",
+      "NotFoundError",
+      "RevokeTokenPayload"
+    ],
     "SliceResult": [
       "DownloadLink",
       "InlineSlice",
@@ -125,6 +160,11 @@
       "NotFoundError",
       "StoreUnavailableError",
       "TooLargeError"
+    ],
+    "TokensResult": [
+      "ForbiddenError",
+      "InvalidArgumentError",
+      "TokenList"
     ],
     "WarmCacheResult": [
       "CacheEntry",

@@ -13,17 +13,22 @@ import { refusal } from './services/auth.ts';
 import type { GraphQLContext } from './context.ts';
 import { ForbiddenError, InvalidArgumentError } from './errors.ts';
 
-/** What an uploaded multipart file part looks like to resolvers (a WHATWG File). */
+/** What an uploaded multipart file part looks like to resolvers (a WHATWG File, or a part still streaming in). */
 export interface UploadedFile {
   readonly name: string;
+  /** -1 for a part still streaming in (plugins/upload-stream.ts). */
   readonly size: number;
   readonly type: string;
   stream(): ReadableStream<Uint8Array>;
+  /** A streamed part: resolves once its headers (name, type) have arrived. */
+  ready?(): Promise<void>;
+  /** A streamed part: its bytes as they arrive, without a web stream in between. */
+  chunks?(): AsyncIterable<Uint8Array>;
 }
 
 export interface SchemaTypes {
   Context: GraphQLContext;
-  AuthScopes: { write: boolean; admin: boolean };
+  AuthScopes: { read: boolean; write: boolean; admin: boolean };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
@@ -52,7 +57,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     defaultResultOptions: { name: ({ fieldName }) => `${pascal(fieldName)}Success` },
   },
   scopeAuth: {
-    authScopes: (ctx) => ({ write: ctx.auth.scopes.has('write'), admin: ctx.auth.scopes.has('admin') }),
+    authScopes: (ctx) => ({ read: ctx.auth.scopes.has('read'), write: ctx.auth.scopes.has('write'), admin: ctx.auth.scopes.has('admin') }),
     unauthorizedError: (_parent, ctx, info, result) => {
       const scope = requiredScope(result.failure);
       const { message, code } = refusal(ctx.auth, scope, info.fieldName);

@@ -1,6 +1,6 @@
 // The API's configuration, the services it is given (ports: services/ports.ts) and the per-request context built
 // from them. Nothing of store or mmap is loaded, so printing the schema or running codegen never loads the addon.
-import type { AuthPort, CacheEvents, CachePort, LinksPort, LoggerPort, PeersPort, ReaderPort, RequestAuth, StorePort } from './services/ports.ts';
+import type { AuthPort, CacheEvents, CachePort, LinksPort, LoggerPort, PeersPort, ReaderPort, RequestAuth, StorePort, TokensPort } from './services/ports.ts';
 import { DEFAULT_INLINE_BUDGET, type InlineBudgetLimits, type RequestInlineBudget } from './inline-budget.ts';
 
 export interface GraphQLConfig {
@@ -50,6 +50,8 @@ export interface GraphQLServices {
   reader: ReaderPort;
   links: LinksPort;
   auth: AuthPort;
+  /** Absent: the token fields answer that this server manages no tokens. */
+  tokens?: TokensPort;
   logger: LoggerPort;
   config?: Partial<GraphQLConfig>;
   /** Shared with the other interfaces that change the cache (gRPC), so subscribers hear of their changes too. */
@@ -65,6 +67,7 @@ export interface GraphQLContext {
   logger: LoggerPort;
   config: GraphQLConfig;
   auth: RequestAuth;
+  tokens: TokensPort | null;
   cacheEvents: CacheEvents;
   /** Origin links are made absolute against: config.publicUrl, else the request's own. */
   baseUrl: string;

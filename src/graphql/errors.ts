@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'INVALID_FILE'
   | 'INVALID_ARGUMENT'
   | 'STORE_ERROR'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'RATE_LIMITED';
 
 export abstract class ApiError extends GraphQLError {
   readonly code: ErrorCode;

@@ -3,15 +3,17 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga as createYogaServer, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { corsPolicy } from '../auth/cors.ts';
 import { authenticate } from './services/auth.ts';
 import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLContext, type GraphQLServices } from './context.ts';
 import { schema } from './schema/index.ts';
 import { createInlineBudgets, type RequestInlineBudget } from './inline-budget.ts';
 import { createCacheEvents } from './services/stats-stream.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
+import { useStreamedUpload } from './plugins/use-streamed-upload.ts';
+import { corsOption, useCsrfHeader, type CorsPolicyOptions } from './plugins/use-cors-policy.ts';
 import { useMaxAliases } from './plugins/use-max-aliases.ts';
 import { useMaxDepth } from './plugins/use-max-depth.ts';
 import { useMaxTokens } from './plugins/use-max-tokens.ts';
@@ -26,8 +28,8 @@ export interface YogaOptions {
   maxTokens?: number;
   /** Non-multipart request bodies; uploads are bounded by config.maxUploadBytes. */
   maxBodyBytes?: number;
-  /** Any one of these headers lets a "simple" request (GET, form, multipart) through CSRF prevention. */
-  csrfHeaders?: string[];
+  /** Who may read answers from a browser (src/auth/cors.ts); default the server's own origin only. */
+  cors?: CorsPolicyOptions;
   /** Where the example operations GraphiQL opens with live; default schema/operations. */
   operationsDir?: string;
 }
@@ -70,6 +72,7 @@ export function createYoga(services: GraphQLServices, options: YogaOptions = {})
         config,
         cacheEvents,
         auth,
+        tokens: services.tokens ?? null,
         baseUrl: config.publicUrl ?? new URL(request.url).origin,
         inline: budgetOf(request, auth.token === 'valid', req?.socket?.remoteAddress),
       };
@@ -90,11 +93,14 @@ export function createYoga(services: GraphQLServices, options: YogaOptions = {})
       warn: (...args: unknown[]) => logger.warn(`graphql: ${args.map(String).join(' ')}`),
       error: (...args: unknown[]) => logger.error(`graphql: ${args.map(String).join(' ')}`),
     },
-    graphiql: options.graphiql === false ? false : graphiqlOptions(options.operationsDir ?? OPERATIONS_DIR, (options.csrfHeaders ?? [CSRF_HEADER])[0]!),
+    cors: corsOption(options.cors ?? { policy: corsPolicy([]) }),
+    graphiql: options.graphiql === false ? false : graphiqlOptions(options.operationsDir ?? OPERATIONS_DIR, CSRF_HEADER),
     renderGraphiQL,
     plugins: [
-      useCSRFPrevention({ requestHeaders: options.csrfHeaders ?? [CSRF_HEADER] }),
+      useCsrfHeader(),
       useBodyLimit({ maxBodyBytes: options.maxBodyBytes, maxUploadBytes: config.maxUploadBytes }),
+      // After useBodyLimit: a declared Content-Length over the limit is refused before this parser starts.
+      useStreamedUpload(),
       useMaxTokens({ maxTokens: options.maxTokens }),
       useMaxDepth({ maxDepth: options.maxDepth }),
       useMaxAliases({ maxAliases: options.maxAliases }),

@@ -35,6 +35,7 @@ const BY_API_CODE: Record<ErrorCode, status> = {
   STORE_ERROR: status.UNAVAILABLE,
   // No IPFS peer gave the content: it may come back with a peer.
   UNAVAILABLE: status.UNAVAILABLE,
+  RATE_LIMITED: status.RESOURCE_EXHAUSTED,
 };
 
 const BY_HTTP_STATUS: Record<number, status> = {

@@ -50,6 +50,13 @@ export interface DownloadOptions {
   ring: () => KeyRing;
   /** Serve reads without signatures, like a public gateway. */
   publicMode?: boolean;
+  /**
+   * The access model (src/auth), asked once per request: a refusal (rate limit), or whether the request carries a
+   * read token, which serves like a signed link. Absent: signatures only.
+   */
+  admit?: (request: DownloadRequest) => DownloadAdmission;
+  /** Seconds of tolerance past a link's `exp`, for nodes whose clocks differ (default sign.ts DEFAULT_CLOCK_SKEW). */
+  clockSkew?: number;
   metrics?: Metrics;
   logger?: Logger;
   /** More ranges than this in one request: 200 with the whole body (nginx max_ranges). */
@@ -67,6 +74,10 @@ export interface DownloadOptions {
  * An answer, made before anything is written: status, headers and body. Transports (node:http below, the download
  * lane in src/server/lane/download-lane.ts) add Date and the connection headers, write the head, then `send` the body.
  */
+export type DownloadAdmission =
+  | { ok: true; read: boolean; headers: Record<string, string> | null }
+  | { ok: false; status: number; code: string; message: string; headers: Record<string, string> };
+
 export interface DownloadReply {
   status: number;
   /**
@@ -130,6 +141,7 @@ const RECHECK_MS = 1000;
 export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   const now = options.now ?? (() => Date.now() / 1000);
   const maxRanges = options.maxRanges ?? DEFAULT_MAX_RANGES;
+  const skew = options.clockSkew ?? DEFAULT_CLOCK_SKEW;
   const targets = new BoundedMap<string, ParsedTarget>(MEMO_ENTRIES);
   // Index records are immutable for a CID (content addressing); whether the object still exists is checked by
   // reader.open (below).
@@ -199,18 +211,18 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   };
 
   /** Path, query and signature of a request target: from the memo, or parsed and verified (then memoised). */
-  const parse = (url: string): ParsedTarget => {
+  const parse = (url: string, bearerRead: boolean): ParsedTarget => {
     const memo = targets.get(url);
     if (memo !== undefined && memo.signed === null && options.publicMode) return memo;
     const at = now();
     if (memo !== undefined) {
       const signed = memo.signed;
-      if (signed !== null && !options.publicMode && options.ring().keys.get(signed.kid) === signed.key && at <= signed.expiresAt + DEFAULT_CLOCK_SKEW) return memo;
+      if (signed !== null && !options.publicMode && options.ring().keys.get(signed.kid) === signed.key && at <= signed.expiresAt + skew) return memo;
       targets.delete(url);
     }
     const split = splitRequestTarget(url);
     if (!split) throw new Refusal(400, 'BAD_REQUEST', 'the request target must be a path (origin form)');
-    if (isZarrPath(split.pathname)) return parseZarr(url, split.pathname, split.query, at);
+    if (isZarrPath(split.pathname)) return parseZarr(url, split.pathname, split.query, at, bearerRead);
     const path = parseDownloadPath(split.pathname);
     if (!path.ok) throw new Refusal(path.status, path.status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', path.reason);
     const params = new URLSearchParams(split.query);
@@ -219,29 +231,35 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     let signed: ParsedTarget['signed'] = null;
     if (!options.publicMode) {
       const ring = options.ring();
-      const verdict = verifyRequest(split.pathname, params, { ring, now: at });
-      if (!verdict.ok) throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
-      signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
+      const verdict = verifyRequest(split.pathname, params, { ring, now: at, clockSkewSeconds: skew });
+      if (verdict.ok) signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
+      // A read token serves an unsigned request like a link would (not memoised: the next request shows its own).
+      else if (!(bearerRead && verdict.reason === 'missing signature')) {
+        throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
+      }
     }
     const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, zarr: null, signed, resolved: null, generation: -1 };
-    targets.set(url, parsed);
+    if (signed !== null || options.publicMode) targets.set(url, parsed);
     return parsed;
   };
 
   /** A key of the Zarr view: its signature, if any, is in the path and covers the prefix (zarr.ts). */
-  const parseZarr = (url: string, pathname: string, query: string, at: number): ParsedTarget => {
+  const parseZarr = (url: string, pathname: string, query: string, at: number, bearerRead: boolean): ParsedTarget => {
     const zarr = parseZarrPath(pathname);
     if (query !== '') throw new Refusal(400, 'BAD_REQUEST', 'the Zarr view takes no query parameters (a signed prefix carries its signature in the path)');
     let signed: ParsedTarget['signed'] = null;
     if (!options.publicMode) {
       const ring = options.ring();
       const params = new URLSearchParams(zarr.signature ? { exp: zarr.signature.exp, kid: zarr.signature.kid, sig: zarr.signature.sig } : {});
-      const verdict = verifyRequest(zarr.prefix, params, { ring, now: at });
-      if (!verdict.ok) throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
-      signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
+      const verdict = verifyRequest(zarr.prefix, params, { ring, now: at, clockSkewSeconds: skew });
+      if (verdict.ok) signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
+      // The plain path with a read token, as for other downloads (not memoised: each request shows its own token).
+      else if (!(bearerRead && verdict.reason === 'missing signature')) {
+        throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
+      }
     }
     const parsed: ParsedTarget = { pathname, target: { kind: 'blob', cid: zarr.cid }, query: { slice: null, format: 'raw' }, zarr, signed, resolved: null, generation: -1 };
-    targets.set(url, parsed);
+    if (signed !== null || options.publicMode) targets.set(url, parsed);
     return parsed;
   };
 
@@ -271,8 +289,14 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
       throw new Refusal(405, 'METHOD_NOT_ALLOWED', `${method} is not served here: use GET or HEAD`, { Allow: 'GET, HEAD, OPTIONS' });
     }
     const head = method === 'HEAD';
-    const parsed = parse(request.url);
-    const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : PUBLIC_CACHE;
+    let bearerRead = false;
+    if (options.admit !== undefined) {
+      const admission = options.admit(request);
+      if (!admission.ok) throw new Refusal(admission.status, admission.code, admission.message, admission.headers);
+      bearerRead = admission.read;
+    }
+    const parsed = parse(request.url, bearerRead);
+    const cache: CachePolicy = parsed.signed ? { kind: 'signed', expiresAt: parsed.signed.expiresAt, now: now() } : options.publicMode ? PUBLIC_CACHE : PRIVATE_CACHE;
     refreshMemos();
     let resolved = parsed.generation === generation ? parsed.resolved : null;
     let file: MmapFile;
@@ -355,7 +379,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
 
   const handle = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
     const url = req.url ?? '';
-    const answer = reply({ method: req.method ?? 'GET', url, headers: requestHeadersFromRaw(req.rawHeaders) });
+    const answer = reply({ method: req.method ?? 'GET', url, headers: requestHeadersFromRaw(req.rawHeaders), peer: req.socket.remoteAddress });
     res.writeHead(answer.status, answer.fixed === null ? answer.headers : answer.fixed.concat(answer.headers));
     return send(res, answer, url);
   };
@@ -367,6 +391,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
 function withCache(rep: Representation, cache: CachePolicy): Representation {
   return { etag: rep.etag, length: rep.length, contentType: rep.contentType, cache, filename: rep.filename, dtype: rep.dtype, shape: rep.shape };
 }
+const PRIVATE_CACHE: CachePolicy = { kind: 'private' };
 const NO_PRECONDITIONS: Precondition = { kind: 'proceed', honourRange: true };
 
 /** Each part's framing, the part's bytes as views of the body, then the closing delimiter. */

@@ -29,7 +29,9 @@ export type CachePolicy =
   /** A signed link: cacheable until it expires. Unix seconds. */
   | { kind: 'signed'; expiresAt: number; now: number }
   /** --public mode. */
-  | { kind: 'public' };
+  | { kind: 'public' }
+  /** Read with a bearer token (no link): only the client's own cache may keep it. */
+  | { kind: 'private' };
 
 export interface Representation {
   etag: string;
@@ -113,6 +115,7 @@ export function contentDisposition(filename: string): string {
 
 export function cacheControl(policy: CachePolicy): string {
   if (policy.kind === 'public') return PUBLIC_CACHE_CONTROL;
+  if (policy.kind === 'private') return 'private, max-age=3600';
   const left = Math.max(0, Math.floor(policy.expiresAt - policy.now));
   return `public, max-age=${left}, immutable`;
 }

@@ -7,6 +7,9 @@ export interface RequestHeaders {
   ifNoneMatch: string | undefined;
   ifRange: string | undefined;
   range: string | undefined;
+  /** For src/auth: a bearer token (a read token serves like a signed link) and, behind a trusted proxy, the client. */
+  authorization?: string | undefined;
+  forwardedFor?: string | undefined;
 }
 
 export interface DownloadRequest {
@@ -15,6 +18,8 @@ export interface DownloadRequest {
   /** The request target as sent (origin form: path and query). */
   url: string;
   headers: RequestHeaders;
+  /** The peer's address, for per-client rate limits (src/auth). */
+  peer?: string;
 }
 
 export function noRequestHeaders(): RequestHeaders {
@@ -22,7 +27,7 @@ export function noRequestHeaders(): RequestHeaders {
 }
 
 /** The request headers the route reads (lower case): whichever transport parsed the request, only these. */
-export const ROUTE_HEADERS: readonly string[] = ['range', 'if-match', 'if-range', 'if-none-match'];
+export const ROUTE_HEADERS: readonly string[] = ['range', 'if-match', 'if-range', 'if-none-match', 'authorization', 'x-forwarded-for'];
 
 /**
  * A table by name length, 1 where some name of `names` has that length: a header line is lower-cased and compared
@@ -55,6 +60,12 @@ export function addRequestHeader(found: RequestHeaders, name: string, value: str
       break;
     case 'if-none-match':
       found.ifNoneMatch = joined(found.ifNoneMatch, value);
+      break;
+    case 'authorization':
+      if (found.authorization === undefined) found.authorization = value;
+      break;
+    case 'x-forwarded-for':
+      found.forwardedFor = joined(found.forwardedFor, value);
       break;
   }
 }

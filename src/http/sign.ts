@@ -36,9 +36,10 @@ export const DEFAULT_EXPIRES_IN = 900;
 export const MAX_EXPIRES_IN = 7 * 24 * 3600;
 /**
  * Links are accepted up to this many seconds past `exp`, so a link signed on one machine still works on another
- * whose clock runs a little ahead. It also bounds how far ahead `exp` may be (MAX_EXPIRES_IN plus this).
+ * whose clock runs a little ahead (`ipfrs serve --clock-skew`). It also bounds how far ahead `exp` may be
+ * (MAX_EXPIRES_IN plus this). A link that expires sooner than this still serves for up to this long past its `exp`.
  */
-export const DEFAULT_CLOCK_SKEW = 60;
+export const DEFAULT_CLOCK_SKEW = 30;
 export const KEY_BYTES = 32;
 /** Shorter keys are refused when a ring is loaded: HMAC-SHA256 wants at least 128 bits. */
 export const MIN_KEY_BYTES = 16;
@@ -131,7 +132,7 @@ export interface VerifyOptions {
   ring: KeyRing;
   /** Unix seconds; default the clock. */
   now?: number;
-  /** Seconds of tolerance past `exp` (and ahead of the 7-day bound); default 60. */
+  /** Seconds of tolerance past `exp` (and ahead of the 7-day bound); default DEFAULT_CLOCK_SKEW (30). */
   clockSkewSeconds?: number;
 }
 

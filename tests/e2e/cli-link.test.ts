@@ -57,6 +57,15 @@ test('a blob link: the default base and a 15 minute expiry, signed with the stor
   if (verdict.ok) assert.ok(Math.abs(verdict.expiresAt - (Date.now() / 1000 + 900)) < 5);
 });
 
+test('an expiry shorter than the clock skew prints the link with a warning on stderr', async () => {
+  const short = await link(cid, '--expires', '10s');
+  assert.is(short.code, 0);
+  assert.match(short.stdout.toString(), /^http:/);
+  assert.match(short.stderr, /warning: --expires 10s is shorter than the server's clock skew \(30 s\)/);
+  assert.is((await link(cid, '--expires', '10s', '--clock-skew', '5s')).stderr, '');
+  assert.is((await link(cid, '--expires', '1m')).stderr, '');
+});
+
 test('a slice link with --format, --expires and a base with a path prefix; --json gives the length', async () => {
   const { code, stdout } = await link(cid, '--tensor', 'w', '--slice', '::3, 2:5', '--format', 'npy', '--expires', '2h', '--base', 'https://t.example.com/tensors', '--json');
   assert.is(code, 0);

@@ -96,9 +96,13 @@ test('typed slices and byte ranges: inline members, links and typed errors', asy
   assert.equal(Buffer.from(range8.base64, 'base64'), store.bytesOf(model.cid).subarray(0, 8));
 
   const fileLink = await client.request(FileDownloadLinkDocument, { cid: model.cid, expiresIn: 120 });
-  assert.is(fileLink.tensorFile?.downloadLink.byteLength, model.size);
+  const fileAnswer = fileLink.tensorFile?.downloadLink;
+  assert.is(fileAnswer?.__typename === 'DownloadLink' && fileAnswer.byteLength, model.size);
   const tensorLink = await client.request(TensorDownloadLinkDocument, { cid: model.cid, name: 'weights' });
-  assert.is(tensorLink.tensor?.downloadLink.byteLength, 80);
+  const tensorAnswer = tensorLink.tensor?.downloadLink;
+  assert.is(tensorAnswer?.__typename === 'DownloadLink' && tensorAnswer.byteLength, 80);
+  const refused = await client.request(FileDownloadLinkDocument, { cid: model.cid, expiresIn: 0 });
+  assert.is(refused.tensorFile?.downloadLink.__typename, 'InvalidArgumentError', 'a bad expiry is a typed error; the file still answers');
 });
 
 test('typed mutations: warm, evict, clear and the stats they leave; refusal without a token', async () => {

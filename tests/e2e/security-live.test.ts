@@ -34,7 +34,7 @@ beforeAll(test, async () => {
   cid = (await store.add(once(safetensorsFile('a.safetensors', [{ name: 'w', dtype: 'F32', shape: [256, 256] }], rand).bytes), { name: 'a.safetensors' })).file.cid;
   other = (await store.add(once(safetensorsFile('b.safetensors', [{ name: 'w', dtype: 'F32', shape: [256, 256] }], rand).bytes), { name: 'b.safetensors' })).file.cid;
   store.close();
-  server = await spawnServer(root);
+  server = await spawnServer(root, ['--max-upload', '256m']);
 });
 
 test.after(async () => {
@@ -79,14 +79,13 @@ test('hostile GraphQL on the wire: 50 deep, 10,000 aliases, first: 1000000, a hu
   await stillAnswers('a batch of 1000');
 });
 
-test('cross-site requests: simple requests without the CSRF header are refused, and change nothing', async () => {
+test('cross-site requests: simple POSTs without the CSRF header are refused and change nothing; a cross-site GET is answered without CORS headers (unreadable)', async () => {
   const admin = { authorization: `Bearer ${server.adminToken}` };
   await fetch(`${server.url}/v1/blob/${cid}?${signPath(`/v1/blob/${cid}`, [], { ring: ring() }).query}`).then((r) => r.arrayBuffer());
   const entries = async () => (await gql(server.url, '{ cacheStats { entries } }')).body.data!.cacheStats.entries as number;
   assert.ok((await entries()) > 0);
   const mutation = 'mutation { clearCache { __typename } }';
   const attempts: Array<[string, RequestInit, string]> = [
-    ['GET', { headers: { accept: 'application/json' } }, `?query=${encodeURIComponent('{ cacheStats { entries } }')}`],
     ['form POST', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...admin }, body: `query=${encodeURIComponent(mutation)}` }, ''],
     ['text/plain POST', { method: 'POST', headers: { 'content-type': 'text/plain', ...admin }, body: JSON.stringify({ query: mutation }) }, ''],
     ['multipart POST', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b', ...admin }, body: `--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: mutation })}\r\n--b--\r\n` }, ''],
@@ -97,6 +96,10 @@ test('cross-site requests: simple requests without the CSRF header are refused, 
     assert.match(await response.text(), /Required CSRF header/, what);
   }
   assert.ok((await entries()) > 0, 'the cache was not cleared by any of them');
+  const crossGet = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ cacheStats { entries } }')}`, { headers: { accept: 'application/json', origin: 'https://evil.example' } });
+  assert.is(crossGet.status, 200);
+  assert.is(crossGet.headers.get('access-control-allow-origin'), null, 'no CORS headers for another origin: its page cannot read this');
+  assert.is(crossGet.headers.get('access-control-allow-credentials'), null);
   const allowed = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ cacheStats { entries } }')}`, { headers: { accept: 'application/json', ...CSRF } });
   assert.is(allowed.status, 200);
   await stillAnswers('CSRF');
@@ -149,11 +152,12 @@ test('a 1 GiB upload over the limit is refused while it streams, and never buffe
   const peakBefore = server.memory().peak;
   const chunked = await hugeUpload(false);
   const grew = server.memory().peak - peakBefore;
-  assert.is(chunked.status, 413);
+  // The file part streams into the store's ingest as it arrives: the limit is met while it is written, and the
+  // answer is the typed TooLargeError; the connection is then closed rather than the rest read.
+  assert.is(chunked.status, 200);
+  assert.match(chunked.body, /"__typename":"TooLargeError"/);
   assert.ok(chunked.sent < limit + (48 << 20), `cut off at the limit: ${chunked.sent >> 20} MiB sent of 1024`);
-  // Uploads are parsed into memory up to the limit before the resolver streams them to the store: the peak
-  // grows by about the limit (reported), never by the gigabyte.
-  assert.ok(grew < limit + (128 << 20), `peak RSS grew by ${grew >> 20} MiB`);
+  assert.ok(grew < 128 << 20, `peak RSS grew by ${grew >> 20} MiB`);
   console.log(`  1 GiB chunked upload: refused after ${chunked.sent >> 20} MiB sent; server peak RSS +${grew >> 20} MiB`);
   await stillAnswers('a chunked 1 GiB upload');
 });
@@ -195,7 +199,7 @@ test('key rotation: the running server signs with the new key, honours the old o
   const rotated = ring();
   assert.is.not(rotated.current, before.current);
   await new Promise((r) => setTimeout(r, 1200)); // the server re-reads the file at most once a second
-  const link = (await gql(server.url, 'query($c: CID!) { tensorFile(cid: $c) { downloadLink { url } } }', { c: cid })).body.data!.tensorFile.downloadLink.url as string;
+  const link = (await gql(server.url, 'query($c: CID!) { tensorFile(cid: $c) { downloadLink { ... on DownloadLink { url } } } }', { c: cid })).body.data!.tensorFile.downloadLink.url as string;
   assert.is(new URL(link).searchParams.get('kid'), rotated.current, 'new links use the new key');
   assert.is((await status(new URL(link).pathname + new URL(link).search)).status, 200);
   assert.is((await status(old.url)).status, 200, 'the old kid is still in the ring');
@@ -252,7 +256,7 @@ test('a whole session at debug level: the admin token is printed once at first s
     await gql(first.url, 'query($c: CID!) { tensorFile(cid: $c) { size } }', { c: `${token}` }, admin);
     await fetch(`${first.url}/metrics`, { headers: admin }).then((r) => r.text());
     // Links: issued by GraphQL, used, forged, cut off mid-download, and failing on the server's side.
-    const link = keep((await gql(first.url, 'query($c: CID!) { tensorFile(cid: $c) { downloadLink { url } } }', { c: file }, admin)).body.data!.tensorFile.downloadLink.url);
+    const link = keep((await gql(first.url, 'query($c: CID!) { tensorFile(cid: $c) { downloadLink { ... on DownloadLink { url } } } }', { c: file }, admin)).body.data!.tensorFile.downloadLink.url);
     assert.is((await fetch(link, { headers: admin }).then(async (r) => [r.status, await r.arrayBuffer()]))[0], 200);
     await fetch(link.replace(/sig=./, 'sig=A')).then((r) => r.text());
     const slow = request(keep(signPath(`/v1/blob/${file}`, [], { ring: keyRingFromJSON(JSON.parse(readFileSync(join(store, 'signing-keys.json'), 'utf8'))) }).url.replace(/^/, first.url)));

@@ -86,7 +86,7 @@ test('GraphQL on the same port: a slice above the inline limit is a link this se
 
 test('/metrics: Prometheus text with cache counters, bytes served and responses by status', async () => {
   const { tensorFiles } = await graphql<{ tensorFiles: { edges: Array<{ node: { cid: string; size: number; downloadLink: { url: string } } }> } }>(
-    '{ tensorFiles(first: 5) { edges { node { cid size downloadLink { url } } } } }',
+    '{ tensorFiles(first: 5) { edges { node { cid size downloadLink { ... on DownloadLink { url } } } } } }',
   );
   const before = await (await fetch(`${server.url}/metrics`)).text();
   let sent = 0;

@@ -301,7 +301,7 @@ export function fakeServices(config: Partial<GraphQLConfig> = {}): Fakes {
     auth: tokenVerifier([
       { token: ADMIN_TOKEN, scopes: ['admin'] },
       { token: WRITE_TOKEN, scopes: ['write'] },
-      { token: READ_TOKEN, scopes: [] },
+      { token: READ_TOKEN, scopes: ['read'] },
     ]),
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
     config,

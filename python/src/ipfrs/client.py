@@ -155,8 +155,11 @@ class Client:
                 tensors[tensor.name] = tensor
                 if not links:
                     self._unlinkable.add((tensor.cid, tensor.name))
-                elif edge["node"].get("downloadLink"):
+                elif _is_link(edge["node"].get("downloadLink")):
                     self._remember_link(tensor, DownloadLink.from_graphql(edge["node"]["downloadLink"]))
+                elif edge["node"].get("downloadLink"):
+                    # A typed error for this tensor's link: its reads go through GraphQL slices.
+                    self._unlinkable.add((tensor.cid, tensor.name))
             if not page["pageInfo"]["hasNextPage"]:
                 return info, tensors
             after = page["pageInfo"]["endCursor"]
@@ -222,8 +225,10 @@ class Client:
             node = self._query(queries.SLICE, {**variables, "link": False})["tensor"]
         if node is None:
             raise NotFoundError(f"no tensor {tensor.name!r} in {tensor.cid} (deleted?)", code="NOT_FOUND")
-        if want_link and node.get("downloadLink"):
+        if want_link and _is_link(node.get("downloadLink")):
             self._remember_link(tensor, DownloadLink.from_graphql(node["downloadLink"]))
+        elif want_link and node.get("downloadLink"):
+            self._unlinkable.add((tensor.cid, tensor.name))
         result = check_result(node["slice"], f"slice {spec!r} of {tensor.name!r}")
         count = 1
         for d in shape:
@@ -275,12 +280,12 @@ class Client:
             node = self._query(queries.FILE_LINK, {"cid": cid, "expiresIn": expires_in})["tensorFile"]
             if node is None:
                 raise NotFoundError(f"no file {cid} in the store at {self.url}", code="NOT_FOUND")
-            return DownloadLink.from_graphql(node["downloadLink"])
+            return DownloadLink.from_graphql(check_result(node["downloadLink"], f"link to {cid}"))
         if slice is None:
             node = self._query(queries.TENSOR_LINK, {"cid": cid, "name": name, "format": fmt, "expiresIn": expires_in})["tensor"]
             if node is None:
                 raise NotFoundError(f"no tensor {name!r} in {cid}", code="NOT_FOUND")
-            return DownloadLink.from_graphql(node["downloadLink"])
+            return DownloadLink.from_graphql(check_result(node["downloadLink"], f"link to {name!r} in {cid}"))
         if expires_in is not None:
             raise ValueError("expires_in applies to file and whole-tensor links, not to slices")
         node = self._query(queries.SLICE, {"cid": cid, "name": name, "spec": slice, "format": fmt, "inlineLimit": 0,
@@ -407,6 +412,10 @@ class Cache:
         `populate` pre-faults every page."""
         result = self._client._query(queries.WARM, {"cid": cid, "access": access.upper(), "populate": populate})["warmCache"]
         return CacheEntry.from_graphql(check_result(result, f"warm {cid}"))
+
+
+def _is_link(result: Optional[Dict[str, Any]]) -> bool:
+    return bool(result) and result.get("__typename", "DownloadLink") == "DownloadLink"
 
 
 def _about_links(error: IpfrsError) -> bool:

@@ -3,6 +3,9 @@
 TENSOR_FIELDS = "cid name dtype shape byteLength byteOffset elementCount littleEndian fortranOrder"
 LINK_FIELDS = "url byteLength expiresAt contentType"
 ERROR_FIELDS = "... on Error { code message }"
+# downloadLink answers a union: the link, or a typed error (a bad expiry, NPY for a dtype NumPy lacks, a tensor name
+# the download route cannot serve).
+LINK = "{ __typename ... on DownloadLink { " + LINK_FIELDS + " } " + ERROR_FIELDS + " }"
 
 
 def file_fields(with_ipfs_cid: bool) -> str:
@@ -18,7 +21,7 @@ def files_page(with_ipfs_cid: bool) -> str:
 
 def file_with_tensors(with_ipfs_cid: bool, with_links: bool = True) -> str:
     # With each tensor's RAW link: reads of whole tensors and contiguous slices then go straight to Range GETs.
-    link = " downloadLink(format: RAW) { " + LINK_FIELDS + " }" if with_links else ""
+    link = " downloadLink(format: RAW) " + LINK if with_links else ""
     return (
         "query IpfrsFile($cid: CID!, $first: Int, $after: String) { tensorFile(cid: $cid) { "
         + file_fields(with_ipfs_cid)
@@ -42,17 +45,17 @@ SLICE = (
     " $link: Boolean!) { tensor(cid: $cid, name: $name) {"
     " slice(spec: $spec, format: $format, inlineLimit: $inlineLimit) { __typename"
     " ... on InlineSlice { base64 shape } ... on DownloadLink { " + LINK_FIELDS + " } " + ERROR_FIELDS + " }"
-    " downloadLink(format: RAW) @include(if: $link) { " + LINK_FIELDS + " } } }"
+    " downloadLink(format: RAW) @include(if: $link) " + LINK + " } }"
 )
 
 TENSOR_LINK = (
     "query IpfrsTensorLink($cid: CID!, $name: String, $format: SliceFormat!, $expiresIn: Int) {"
-    " tensor(cid: $cid, name: $name) { downloadLink(format: $format, expiresIn: $expiresIn) { " + LINK_FIELDS + " } } }"
+    " tensor(cid: $cid, name: $name) { downloadLink(format: $format, expiresIn: $expiresIn) " + LINK + " } }"
 )
 
 FILE_LINK = (
     "query IpfrsFileLink($cid: CID!, $expiresIn: Int) {"
-    " tensorFile(cid: $cid) { downloadLink(expiresIn: $expiresIn) { " + LINK_FIELDS + " } } }"
+    " tensorFile(cid: $cid) { downloadLink(expiresIn: $expiresIn) " + LINK + " } }"
 )
 
 CACHE_STATS_FIELDS = (

@@ -186,6 +186,19 @@ class Transport:
         conn.request("GET", target, headers=headers)
         return conn.getresponse()
 
+    def _dropped(self, url: str, error: BaseException, conn: Connection, stale: bool, attempt: int) -> int:
+        """A link read whose connection failed: closes it and gives the attempt count to go on with. A pooled
+        connection the server had closed before answering (`stale`) is free; otherwise the attempt counts, with a
+        backoff, and past ``retries`` the failure is raised."""
+        conn.close()
+        if stale:
+            return attempt
+        attempt += 1
+        if attempt > self.retries:
+            raise self._failure(url, error, attempt) from error
+        time.sleep(min(0.05 * 2 ** attempt, 1.0))
+        return attempt
+
     def read_into(self, url: str, out: memoryview, offset: int = 0, *, whole: Optional[int] = None) -> Dict[str, str]:
         """Fills `out` with bytes [offset, offset + len(out)) of the link; parallel Range requests when `out` is
         at least the parallel threshold. `whole` is the link's length when known (then no Range is sent for a
@@ -257,13 +270,7 @@ class Transport:
             except IpfrsError:
                 raise
             except _CONNECTION_ERRORS as error:
-                conn.close()
-                if reused and not got_status:
-                    continue
-                attempt += 1
-                if attempt > self.retries:
-                    raise self._failure(url, error, attempt) from error
-                time.sleep(min(0.05 * 2 ** attempt, 1.0))
+                attempt = self._dropped(url, error, conn, reused and not got_status, attempt)
         return headers
 
     def stream(self, url: str, offset: int, sink: Callable[[memoryview], None], *, chunk: int = 1 << 20) -> Tuple[int, Dict[str, str]]:
@@ -315,13 +322,7 @@ class Transport:
             except IpfrsError:
                 raise
             except _CONNECTION_ERRORS as error:
-                conn.close()
-                if reused and not got_status:
-                    continue
-                attempt += 1
-                if attempt > self.retries:
-                    raise self._failure(url, error, attempt) from error
-                time.sleep(min(0.05 * 2 ** attempt, 1.0))
+                attempt = self._dropped(url, error, conn, reused and not got_status, attempt)
         return received, headers
 
 

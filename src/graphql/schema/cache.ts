@@ -1,4 +1,5 @@
 // The mmap cache: its stats (query and subscription) and the admin mutations that clear, evict and warm it.
+import { audit } from '../../auth/audit.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import type { CacheEntryRecord, WorkerCacheRecord } from '../services/ports.ts';
@@ -107,6 +108,7 @@ builder.mutationFields((t) => ({
     errors: { types: [ForbiddenError], directResult: true },
     resolve: async (_root, _args, ctx) => {
       await ctx.cache.clear();
+      audit(ctx.logger, ctx.auth, 'clearCache');
       ctx.cacheEvents.changed();
       return cacheSnapshot(ctx.cache);
     },
@@ -119,6 +121,7 @@ builder.mutationFields((t) => ({
     args: { cid: t.arg({ type: 'CID', required: true }) },
     resolve: async (_root, { cid }, ctx) => {
       const evicted = await ctx.cache.evict(cid);
+      audit(ctx.logger, ctx.auth, 'evictFromCache', { cid, evicted });
       if (evicted) ctx.cacheEvents.changed();
       return { cid, evicted };
     },
@@ -136,6 +139,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { cid, access, populate }, ctx) => {
       if (!ctx.store.getFile(cid)) throw new NotFoundError(`no file with CID ${cid}`);
       const entry = await guardAsync(() => ctx.cache.warm(cid, { access, populate }));
+      audit(ctx.logger, ctx.auth, 'warmCache', { cid, access, populate });
       ctx.cacheEvents.changed();
       return entry;
     },

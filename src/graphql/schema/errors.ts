@@ -27,6 +27,7 @@ export const ErrorCodeEnum = builder.enumType('ErrorCode', {
     INVALID_ARGUMENT: { description: 'An argument is malformed or out of range.' },
     UNAVAILABLE: { description: 'The store lacks the content and none of the server\'s IPFS peers gave it (or it has none).' },
     STORE_ERROR: { description: 'The server\'s copy of the object changed on disk or cannot be read: not the request\'s fault; retrying will not help until an operator runs `ipfrs verify`.' },
+    RATE_LIMITED: { description: 'Over the server\'s request rate for this client (--rate-limit): sent as a top-level error with HTTP 429 and Retry-After.' },
   } satisfies Record<ErrorCode, unknown>,
 });
 

@@ -10,5 +10,6 @@ import './tensor-file.ts';
 import './slice.ts';
 import './byte-range.ts';
 import './cache.ts';
+import './token.ts';
 
 export const schema = builder.toSchema();

@@ -118,7 +118,9 @@ builder.objectFields(TensorRef, (t) => ({
     type: DownloadLink,
     description:
       'A signed link to the whole tensor (`/v1/tensor/<cid>/<name>`): RAW is the stored bytes (column-major when ' +
-      'fortranOrder), NPY a .npy file that numpy.load reads as the tensor.',
+      'fortranOrder), NPY a .npy file that numpy.load reads as the tensor. A bad expiresIn, or NPY for a dtype NumPy ' +
+      'lacks, is an InvalidArgumentError in the result (the tensor itself still answers).',
+    errors: { types: [InvalidArgumentError], directResult: true, union: { name: 'DownloadLinkResult' } },
     args: {
       format: t.arg({ type: SliceFormatEnum, defaultValue: 'raw', required: true }),
       expiresIn: t.arg.int({ description: 'Seconds the link stays valid; the server default when left out.' }),

@@ -1,4 +1,5 @@
 // TensorFile: one stored object (safetensors, .npy or raw), its queries, and the mutations that add and delete.
+import { audit } from '../../auth/audit.ts';
 import { CONTENT_TYPE_RAW } from '../../http/headers.ts';
 import type { DType } from '../../tensor/dtype.ts';
 import { builder } from '../builder.ts';
@@ -12,6 +13,8 @@ import { MAX_SUBSET_TENSORS } from '../../http/paths.ts';
 import { subsetPayload } from '../../store/format-payload.ts';
 import { planSlice } from '../../tensor/slice.ts';
 import { DownloadLink } from './download-link.ts';
+import { UploadAbortedError } from '../plugins/upload-stream.ts';
+import type { UploadedFile } from '../builder.ts';
 import { DTypeEnum, TensorConnection } from './tensor.ts';
 import { TensorFileRef } from './refs.ts';
 
@@ -60,7 +63,8 @@ export const TensorFile = builder.node(TensorFileRef, {
     }),
     downloadLink: t.field({
       type: DownloadLink,
-      description: 'A signed link to the whole file (`/v1/blob/<cid>`).',
+      description: 'A signed link to the whole file (`/v1/blob/<cid>`). A bad expiresIn is an InvalidArgumentError in the result.',
+      errors: { types: [InvalidArgumentError], directResult: true, union: { name: 'DownloadLinkResult' } },
       args: { expiresIn: t.arg.int({ description: 'Seconds the link stays valid; the server default when left out.' }) },
       resolve: (file, args, ctx) => {
         const signed = ctx.links.blob(file.cid, { expiresIn: expiresIn(args.expiresIn, ctx.config) });
@@ -121,6 +125,14 @@ builder.queryFields((t) => ({
 
 const MAX_NAME_LENGTH = 1024;
 
+async function uploadReady(file: UploadedFile): Promise<void> {
+  try {
+    await file.ready?.();
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}: nothing was added`, 'file');
+  }
+}
+
 const DeleteTensorFilePayload = builder.objectRef<{ cid: string; deleted: boolean }>('DeleteTensorFilePayload').implement({
   fields: (t) => ({
     cid: t.expose('cid', { type: 'CID' }),
@@ -145,6 +157,8 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const max = ctx.config.maxUploadBytes;
+      // A streamed part's name is known once its headers are in (upload-stream.ts); its size only at its end.
+      await uploadReady(args.file);
       if (args.file.size > max) {
         throw new TooLargeError(`the file is ${args.file.size} bytes, above the upload limit of ${max} bytes`, args.file.size, max);
       }
@@ -154,7 +168,11 @@ builder.mutationFields((t) => ({
       }
       if (args.shape?.some((d) => d < 0)) throw new InvalidArgumentError('shape dimensions must be 0 or more', 'shape');
       const options = { dtype: (args.dtype ?? undefined) as DType | undefined, shape: args.shape ?? undefined, name, maxBytes: max };
-      const { file } = await guardAsync(() => ctx.store.add(args.file.stream(), options), { argument: 'dtype', limit: max });
+      const source = args.file.chunks?.() ?? args.file.stream();
+      const { file, created } = await guardAsync(() => ctx.store.add(source, options), { argument: 'dtype', limit: max }).catch((error: unknown) => {
+        throw error instanceof UploadAbortedError ? new InvalidArgumentError(`${error.message}: nothing was added`, 'file') : error;
+      });
+      audit(ctx.logger, ctx.auth, 'addTensorFile', { cid: file.cid, size: file.size, created });
       return file;
     },
   }),
@@ -172,7 +190,9 @@ builder.mutationFields((t) => ({
       if (have) return have;
       if (!ctx.peers) throw new UnavailableError(`the store lacks ${cid} and the server has no peers (ipfrs serve --peer URL)`);
       const peers = ctx.peers;
-      return guardAsync(() => peers.fetch(cid), { argument: 'cid' });
+      const file = await guardAsync(() => peers.fetch(cid), { argument: 'cid' });
+      audit(ctx.logger, ctx.auth, 'addFromPeers', { cid: file.cid, requested: cid, size: file.size });
+      return file;
     },
   }),
   deleteTensorFile: t.field({
@@ -183,6 +203,7 @@ builder.mutationFields((t) => ({
     args: { cid: t.arg({ type: 'CID', required: true }) },
     resolve: async (_root, { cid }, ctx) => {
       const deleted = guard(() => ctx.store.remove(cid), { argument: 'cid' });
+      audit(ctx.logger, ctx.auth, 'deleteTensorFile', { cid, deleted });
       if (await ctx.cache.evict(cid)) ctx.cacheEvents.changed();
       return { cid, deleted };
     },

@@ -1,13 +1,15 @@
 // The ports: what the API needs of the services below it (store, cache, reader, link signer, tokens, logs),
 // implemented over the real ones in src/server.ts (adapters.ts, links.ts, auth.ts) and by fakes in the tests. Types
-// only, from store and tensor: printing the schema or running codegen never loads the native addon.
+// only, from store, tensor and auth: printing the schema or running codegen never loads the native addon.
 import type { DownloadFormat } from '../../http/paths.ts';
 import type { DType } from '../../tensor/dtype.ts';
 import type { SlicePlan } from '../../tensor/slice.ts';
 import type { FileRecord, Page, TensorFilter, TensorRecord } from '../../store/types.ts';
+import type { Principal } from '../../auth/access.ts';
+import type { TokenInfo } from '../../auth/tokens.ts';
+import type { Scope } from '../../auth/scopes.ts';
 
-/** `write` adds files; `admin` changes the cache and deletes (and implies write). */
-export type Scope = 'write' | 'admin';
+export type { Scope };
 
 /** The subset of TensorStore (src/store) the API uses. Throws StoreError for expected failures. */
 export interface StorePort {
@@ -108,8 +110,15 @@ export interface PeersPort {
 }
 
 export interface AuthPort {
-  /** The scopes a bearer token grants, or null for an unknown token. Must compare in constant time (auth.ts). */
-  scopesForToken(token: string): readonly Scope[] | null;
+  /** Who sends this Authorization header (src/auth/access.ts: tokens are looked up by their digest). */
+  authenticate(authorization: string | null): RequestAuth;
+}
+
+/** The token table, for the admin fields tokens, createToken and revokeToken (src/auth/tokens.ts TokenStore). */
+export interface TokensPort {
+  list(): TokenInfo[];
+  create(options: { scope: Scope; name?: string | null; expiresIn?: number | null }): { secret: string; token: TokenInfo };
+  revoke(idOrName: string): TokenInfo;
 }
 
 export interface LoggerPort {
@@ -118,11 +127,8 @@ export interface LoggerPort {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** Who is asking: the scopes of the bearer token, and what was wrong with the token if anything. */
-export interface RequestAuth {
-  scopes: ReadonlySet<Scope>;
-  token: 'none' | 'valid' | 'unknown' | 'malformed';
-}
+/** Who is asking: the token's scopes, id and name, and what was wrong with the token if anything. */
+export type RequestAuth = Principal;
 
 /** Tells cacheStats subscribers that a mutation changed the cache, so they need not wait for their next tick. */
 export interface CacheEvents {

@@ -260,6 +260,7 @@ class LaneConnection {
     if (!keepAlive) this.last = true;
     let response: LaneResponse | null = null;
     try {
+      request.peer = this.socket.remoteAddress;
       const reply = options.route.reply(request);
       const head = responseHead(reply.status, fixedLinesOf(reply.fixed), reply.headers, { keepAlive, keepAliveSeconds: this.keepAliveSeconds });
       response = new LaneResponse(this, head, request.method, request.url, reply.status, startedAt, options.observer);

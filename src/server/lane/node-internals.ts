@@ -5,6 +5,8 @@
 //   hands to node:http (checked when the lane attaches: without it the lane does not attach);
 // - socket._handle (fd, writeQueueSize): sendDirect (socket-write.ts) writes straight to the descriptor when nothing
 //   is queued (checked on the lane's first connection: without it every answer goes through socket.write);
+// - every 'connection' listener of a server (node:http's own, or the lane's in its place), which the connection caps
+//   of src/auth/connections.ts take and call for the connections they admit (src/server.ts);
 // - socket._httpMessage: the node:http response a socket is busy with, so shutdown leaves such sockets alone
 //   (src/server.ts; checked by the tests in tests/server/lane/node-internals.test.ts).
 import type { Server } from 'node:http';
@@ -29,6 +31,13 @@ export function takeConnectionListener(server: Server, logger?: Logger): Connect
   const listener = listeners[0] as ConnectionListener;
   server.removeListener('connection', listener);
   return listener;
+}
+
+/** Removes every 'connection' listener of the server and returns them in order (src/auth/connections.ts calls them). */
+export function takeConnectionListeners(server: Server): ConnectionListener[] {
+  const listeners = server.listeners('connection') as ConnectionListener[];
+  server.removeAllListeners('connection');
+  return listeners;
 }
 
 interface StreamHandle {

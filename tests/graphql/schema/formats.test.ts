@@ -71,7 +71,7 @@ test('above the inline limit: a link whose byteLength is the formatted answer\'s
   const safetensors = await slice(model.cid, 'big', '', 'SAFETENSORS');
   assert.is(safetensors.__typename, 'DownloadLink');
   assert.ok(safetensors.byteLength > 256 * 256 * 4);
-  const download = await post(yoga, `query($cid: CID!) { tensor(cid: $cid, name: "big") { downloadLink(format: ARROW) { url byteLength } } }`, { cid: model.cid });
+  const download = await post(yoga, `query($cid: CID!) { tensor(cid: $cid, name: "big") { downloadLink(format: ARROW) { ... on DownloadLink { url byteLength } } } }`, { cid: model.cid });
   assert.is(download.body.data!.tensor.downloadLink.byteLength, (await slice(model.cid, 'big', '', 'ARROW', 0)).byteLength);
 });
 

@@ -232,8 +232,8 @@ test('a byte offset beyond 2^53 is refused by the SafeInt scalar, not a 500', as
 
 test('downloadLink of a file and of a tensor: signed, sized, expiring as asked', async () => {
   const query = `query($cid: CID!, $expiresIn: Int) {
-    tensorFile(cid: $cid) { downloadLink(expiresIn: $expiresIn) { url expiresAt byteLength contentType rangeHeader } }
-    tensor(cid: $cid, name: "weights") { raw: downloadLink { url byteLength contentType } npy: downloadLink(format: NPY, expiresIn: $expiresIn) { url byteLength contentType } }
+    tensorFile(cid: $cid) { downloadLink(expiresIn: $expiresIn) { ... on DownloadLink { url expiresAt byteLength contentType rangeHeader } } }
+    tensor(cid: $cid, name: "weights") { raw: downloadLink { ... on DownloadLink { url byteLength contentType } } npy: downloadLink(format: NPY, expiresIn: $expiresIn) { ... on DownloadLink { url byteLength contentType } } }
   }`;
   const answer = await post(yoga, query, { cid: model.cid, expiresIn: 60 });
   const { tensorFile, tensor } = answer.body.data!;
@@ -246,12 +246,20 @@ test('downloadLink of a file and of a tensor: signed, sized, expiring as asked',
   assert.equal([tensor.npy.byteLength, tensor.npy.contentType], [128 + 80, 'application/x-npy']);
 });
 
-test('downloadLink with an expiry out of range is a clear error', async () => {
+test('downloadLink with an expiry out of range is a typed error in its union (the file and tensor still answer)', async () => {
   for (const expiresIn of [0, -5, 8 * 24 * 3600]) {
-    const answer = await post(yoga, 'query($cid: CID!, $e: Int) { tensorFile(cid: $cid) { downloadLink(expiresIn: $e) { url } } }', { cid: model.cid, e: expiresIn });
+    const answer = await post(
+      yoga,
+      'query($cid: CID!, $e: Int) { tensorFile(cid: $cid) { cid downloadLink(expiresIn: $e) { __typename ... on InvalidArgumentError { code message argument } } } tensor(cid: $cid, name: "weights") { name downloadLink(expiresIn: $e) { __typename ... on Error { code } } } }',
+      { cid: model.cid, e: expiresIn },
+    );
     assert.is(answer.status, 200);
-    assert.is(answer.body.errors![0]!.extensions!.code, 'INVALID_ARGUMENT', String(expiresIn));
-    assert.match(answer.body.errors![0]!.message, /expiresIn must be between 1 and 604800 seconds/);
+    assert.is(answer.body.errors, undefined, String(expiresIn));
+    const { tensorFile, tensor } = answer.body.data!;
+    assert.is(tensorFile.cid, model.cid);
+    assert.equal([tensorFile.downloadLink.__typename, tensorFile.downloadLink.code, tensorFile.downloadLink.argument], ['InvalidArgumentError', 'INVALID_ARGUMENT', 'expiresIn']);
+    assert.match(tensorFile.downloadLink.message, /expiresIn must be between 1 and 604800 seconds/);
+    assert.equal([tensor.name, tensor.downloadLink.code], ['weights', 'INVALID_ARGUMENT']);
   }
 });
 
@@ -271,7 +279,7 @@ test('links are made absolute against the request origin when no public URL is c
   const response = await local.yoga.fetch('http://127.0.0.1:8123/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'query($cid: CID!) { tensorFile(cid: $cid) { downloadLink { url } } }', variables: { cid: file.cid } }),
+    body: JSON.stringify({ query: 'query($cid: CID!) { tensorFile(cid: $cid) { downloadLink { ... on DownloadLink { url } } } }', variables: { cid: file.cid } }),
   });
   const body = await response.json();
   assert.ok(body.data.tensorFile.downloadLink.url.startsWith(`http://127.0.0.1:8123/v1/blob/${file.cid}?`), body.data.tensorFile.downloadLink.url);
