@@ -2,10 +2,15 @@
 // page cache underneath is shared by the kernel); a mutation is done here, then relayed through the primary to
 // every other worker, and settles once they all answered, so clearCache's answer already covers every worker.
 // Stats are every worker's snapshot as of the last round trip; cacheStats and the SSE stream refresh first.
+// The same round trip collects the other workers' /metrics (op 'metrics'), which the asking worker sums.
 import type { CacheAccess, CacheEntryRecord, CachePort, CacheStatsRecord, WorkerCacheRecord } from '../graphql/services/ports.ts';
+import type { MetricsJson } from '../telemetry/metrics.ts';
 
-/** What the primary and the workers send each other about caches (node:cluster IPC, JSON). */
-export type CacheOp = { op: 'stats' } | { op: 'clear' } | { op: 'evict'; cid: string } | { op: 'warm'; cid: string; access: CacheAccess; populate: boolean };
+/**
+ * What the primary and the workers send each other (node:cluster IPC, 'advanced' serialization: a bound of +Inf
+ * or a NaN in the metrics survive it).
+ */
+export type CacheOp = { op: 'stats' } | { op: 'clear' } | { op: 'evict'; cid: string } | { op: 'warm'; cid: string; access: CacheAccess; populate: boolean } | { op: 'metrics' };
 
 export interface WorkerSnapshot {
   worker: number;
@@ -14,6 +19,8 @@ export interface WorkerSnapshot {
   files: CacheEntryRecord[];
   /** evict: whether this worker had the file mapped. */
   evicted?: boolean;
+  /** metrics: this worker's own (Metrics.json()). */
+  metrics?: MetricsJson;
 }
 
 export type ClusterMessage =
@@ -39,6 +46,13 @@ export interface WorkerChannel {
   worker: number;
   send(message: ClusterMessage): void;
   onMessage(listener: (message: ClusterMessage) => void): void;
+  /** This worker's metrics, for another worker's /metrics. */
+  metrics?: () => Promise<MetricsJson>;
+}
+
+export interface ClusterCachePort extends CachePort {
+  /** The other listening workers' metrics (Metrics.json() of each). */
+  othersMetrics(): Promise<MetricsJson[]>;
 }
 
 /** Counts add up; a bound that is unbounded (MAX_SAFE_INTEGER) in any worker stays unbounded, not 2^53 times N. */
@@ -57,7 +71,7 @@ export function mergeFiles(lists: CacheEntryRecord[][]): CacheEntryRecord[] {
   return [...byCid.values()].sort((a, b) => b.lastAccess - a.lastAccess);
 }
 
-export function clusterCachePort(local: CachePort, channel: WorkerChannel, logger: { warn(msg: string, fields?: Record<string, unknown>): void }): CachePort {
+export function clusterCachePort(local: CachePort, channel: WorkerChannel, logger: { warn(msg: string, fields?: Record<string, unknown>): void }): ClusterCachePort {
   let others: WorkerSnapshot[] = [];
   let nextId = 1;
   const pending = new Map<number, (snapshots: WorkerSnapshot[]) => void>();
@@ -79,12 +93,23 @@ export function clusterCachePort(local: CachePort, channel: WorkerChannel, logge
       pending.get(message.id)?.(message.snapshots);
       pending.delete(message.id);
     } else if (message.ipfrs === 'cache-op') {
-      void apply(message.op).then((evicted) => channel.send({ ipfrs: 'cache-reply', id: message.id, snapshot: { ...own(), evicted } }));
+      const op = message.op;
+      const reply = op.op === 'metrics' ? metricsHere().then((metrics) => ({ ...own(), metrics })) : apply(op).then((evicted) => ({ ...own(), evicted }));
+      void reply.then((snapshot) => channel.send({ ipfrs: 'cache-reply', id: message.id, snapshot }));
     }
   });
 
+  async function metricsHere(): Promise<MetricsJson> {
+    try {
+      return (await channel.metrics?.()) ?? [];
+    } catch (error) {
+      logger.warn('metrics of this worker could not be read', { error: (error as Error).message });
+      return [];
+    }
+  }
+
   /** Another worker's mutation, done here. A file this worker cannot warm is left out, not an error there. */
-  async function apply(op: CacheOp): Promise<boolean> {
+  async function apply(op: Exclude<CacheOp, { op: 'metrics' }>): Promise<boolean> {
     try {
       if (op.op === 'clear') await local.clear();
       else if (op.op === 'evict') return await local.evict(op.cid);
@@ -120,6 +145,9 @@ export function clusterCachePort(local: CachePort, channel: WorkerChannel, logge
     },
     async refresh() {
       await relay({ op: 'stats' });
+    },
+    async othersMetrics() {
+      return (await relay({ op: 'metrics' })).map((s) => s.metrics ?? []);
     },
   };
 }

@@ -6,7 +6,8 @@
 // waiting to listen (a standby): when a worker dies, the standby listens at once and a new standby is started.
 import cluster, { type Worker } from 'node:cluster';
 import type { ServerOptions, RunningServer } from '../server.ts';
-import { clusterCachePort, isClusterMessage, type ClusterMessage, type WorkerSnapshot } from './cluster-cache.ts';
+import { clusterCachePort, isClusterMessage, type ClusterCachePort, type ClusterMessage, type WorkerSnapshot } from './cluster-cache.ts';
+import { Metrics } from '../telemetry/metrics.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 /** How long the primary waits for the workers' answers to a cache operation before answering with those it has. */
@@ -182,6 +183,8 @@ export async function startPrimary(options: ServerOptions, count: number, logger
   // Each worker accepts from the shared socket itself (the kernel spreads the connections). Round-robin through the
   // primary (node's default) loses a connection handed to a worker that dies before taking it: it hangs forever.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // Structured clone rather than JSON: the metrics carry +Inf (no byte bound) and NaN, which JSON turns into null.
+  cluster.setupPrimary({ serialization: 'advanced' });
   for (let i = 0; i < count; i++) fork();
   const url = await allListening;
   fork(true);
@@ -212,6 +215,7 @@ export async function runWorker(options: ServerOptions, logger: Logger): Promise
   // The terminal's Ctrl-C reaches every process of the group: the primary decides, and tells the workers.
   process.on('SIGINT', () => {});
   const standby = process.env[STANDBY_ENV] === '1';
+  let port: ClusterCachePort | null = null;
   try {
     const { startServer } = await import('../server.ts');
     server = await startServer({
@@ -225,7 +229,20 @@ export async function runWorker(options: ServerOptions, logger: Logger): Promise
         if (stops > 0) throw new StoppedBeforeListening();
       },
       wrapCache: (local) =>
-        clusterCachePort(local, { worker: worker.id, send: (m) => send(worker, m), onMessage: (listener) => process.on('message', (m) => isClusterMessage(m) && listener(m)) }, log),
+        (port = clusterCachePort(
+          local,
+          {
+            worker: worker.id,
+            send: (m) => send(worker, m),
+            onMessage: (listener) => process.on('message', (m) => isClusterMessage(m) && listener(m)),
+            // Asked only of listening workers (the primary relays to those), so the server is there.
+            metrics: async () => (server ? server.metrics.json() : []),
+          },
+          log,
+        )),
+      // /metrics is the whole server's: this worker's and every other listening worker's, summed by prom-client's
+      // aggregators (a standby, not serving yet, is left out).
+      renderMetrics: async (own) => Metrics.aggregate([await own.json(), ...(port ? await port.othersMetrics() : [])]),
     });
   } catch (error) {
     if (error instanceof StoppedBeforeListening) {

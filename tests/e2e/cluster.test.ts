@@ -10,7 +10,8 @@ import { patternBytes } from '../helpers/download-server.ts';
 import { runCli } from '../helpers/cli.ts';
 import { spawnServer, type ServerChild } from '../../src/devkit/serve-child.ts';
 import { tempDir } from '../../src/devkit/paths.ts';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { promtoolCheck, promtoolPath } from '../helpers/tools.ts';
 
 const dir = tempDir('ipfrs-cluster-');
 const store = join(dir.path, 'store');
@@ -160,6 +161,30 @@ test('the GraphQL contract holds on the cluster', async () => {
     const forbidden = await gql('mutation { clearCache { __typename } }');
     assert.is(forbidden.body.data!.clearCache.__typename, 'ForbiddenError');
   }
+});
+
+test('/metrics is the whole server: every listening worker summed (prom-client aggregation), promtool-clean', async () => {
+  const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"()/.]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const ranges = 'ipfrs_http_responses_total{route="download",status="206"}';
+  const before = (await fresh('/metrics')).body.toString();
+  // Spread over both workers by the kernel (new connections); whichever worker answers /metrics counts them all.
+  for (let i = 0; i < 12; i++) assert.is((await fresh(`/v1/blob/${cid}`, { range: 'bytes=0-3' })).status, 206);
+  let after = '';
+  for (let waited = 0; waited <= 2000; waited += 100) {
+    after = (await fresh('/metrics')).body.toString();
+    if (value(after, ranges) - value(before, ranges) === 12) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.is(value(after, ranges) - value(before, ranges), 12, after);
+  assert.is(value(after, 'ipfrs_cache_max_entries'), 16, 'two workers of 8 entries');
+  assert.match(after, /^ipfrs_cache_max_bytes \+Inf$/m);
+  const pids = (await stats()).workers.map((w) => w.pid);
+  const rss = pids.reduce((n, pid) => n + Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024, 0);
+  const reported = value(after, 'process_resident_memory_bytes');
+  assert.ok(reported > rss * 0.5 && reported < rss * 1.5, `resident memory of both workers summed: ${reported} against ${rss}`);
+  assert.match(after, /^nodejs_version_info\{version="v\d+/m);
+  const promtool = promtoolPath();
+  if (promtool) assert.equal(promtoolCheck(promtool, after), { code: 0, output: '' });
 });
 
 test('a worker killed with SIGKILL is replaced within 3 s, and the server keeps answering', async () => {
