@@ -333,9 +333,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  // One head timeout for both paths (the lane takes server.headersTimeout): 10 s, not node's 60 s. The lane sweeps
-  // its connections every second; node:http checks its own every 30 s (connectionsCheckingInterval: at 1 s it reset
-  // healthy connections in tests/faults-live), so a slow head there is cut within 40 s. No whole-request timeout:
+  // One head timeout for both paths (the lane takes server.headersTimeout): 10 s, not node's 60 s. Every connection
+  // starts on the lane, which sweeps every second and hands a request over only once its head is whole, so every
+  // first head is cut in 10 s; node:http checks later heads on connections it holds every 30 s
+  // (connectionsCheckingInterval: at 1 s it reset healthy connections in tests/faults-live). No whole-request timeout:
   // an upload of many GiB takes as long as it takes (the connection caps bound how many can be open).
   const server = createServer(
     { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout: 0 },
@@ -404,7 +405,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const graphqlConfig = { ...DEFAULT_CONFIG, ...config };
       grpc = await startGrpcServer(
         { store, reader, cache: services.cache, cacheEvents, auth, logger, config: graphqlConfig },
-        { host, port: options.grpcPort, metrics, shutdownTimeoutMs: options.shutdownTimeoutMs },
+        { host, port: options.grpcPort, metrics, access, shutdownTimeoutMs: options.shutdownTimeoutMs },
       );
       logger.info('grpc listening', { address: grpc.address });
     } catch (error) {

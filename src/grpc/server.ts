@@ -12,7 +12,9 @@ import {
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import type { Access } from '../auth/access.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
+import { admitCalls } from './admission.ts';
 import { cacheService } from './cache-service.ts';
 import { UndecodableRequest } from './handlers.ts';
 import { loadDefinition, loadDefinitionWithHealth } from './proto.ts';
@@ -27,6 +29,8 @@ export interface GrpcServerOptions {
   /** 0 picks a free port. */
   port: number;
   metrics?: Metrics;
+  /** The access model (rate limit, private reads) every ipfrs.v1 call goes through, as HTTP requests do. */
+  access?: Access;
   /** How long in-flight calls get on close() before they are cut. Default 30 s. */
   shutdownTimeoutMs?: number;
 }
@@ -42,7 +46,9 @@ export interface RunningGrpcServer {
 
 export async function startGrpcServer(deps: TensorServiceDeps, options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const definition = withEncodedMessages(loadDefinition());
-  const server = new Server({ interceptors: options.metrics ? [countCalls(options.metrics)] : [] });
+  // Counting first, so that calls the admission refuses are counted too.
+  const interceptors = [...(options.metrics ? [countCalls(options.metrics)] : []), ...(options.access ? [admitCalls(options.access)] : [])];
+  const server = new Server({ interceptors });
   const cache = cacheService(deps);
   server.addService(definition[TENSOR_SERVICE] as ServiceDefinition, tensorServiceHandlers(deps));
   server.addService(definition[CACHE_SERVICE] as ServiceDefinition, cache.handlers);

@@ -91,6 +91,10 @@ test('every scope against every operation: none and read write nothing, write ad
     ['warmCache', 'admin', async (t) => (await gql(open, 'mutation($c: CID!) { warmCache(cid: $c) { __typename } }', t, { c: cid })).body.data!.warmCache.__typename],
     ['tokens', 'admin', async (t) => (await gql(open, '{ tokens { __typename } }', t)).body.data!.tokens.__typename],
     ['createToken', 'admin', async (t) => (await gql(open, 'mutation { createToken(scope: READ) { __typename ... on CreatedToken { secret } } }', t)).body.data!.createToken.__typename],
+    // No peers here: a write token gets UnavailableError (allowed, nothing to fetch from), others ForbiddenError.
+    ['addFromPeers', 'write', async (t) => (await gql(open, 'mutation { addFromPeers(cid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy") { __typename } }', t)).body.data!.addFromPeers.__typename],
+    ['subsetLink', 'read', async (t) => ((await gql(open, 'query($c: CID!) { tensorFile(cid: $c) { subsetLink(names: ["w"]) { url } } }', t, { c: cid })).body.data?.tensorFile?.subsetLink ? 'ok' : 'refused')],
+    ['zarrUrl', 'read', async (t) => ((await gql(open, 'query($c: CID!) { tensorFile(cid: $c) { zarrUrl } }', t, { c: cid })).body.data?.tensorFile?.zarrUrl ? 'ok' : 'refused')],
     ['deleteTensorFile', 'admin', async (t) => {
       const store = TensorStore.open(root);
       const victim = (await store.add(once(model(`d${Math.random()}.safetensors`)), {})).file.cid;
@@ -112,7 +116,7 @@ test('every scope against every operation: none and read write nothing, write ad
   assert.is((await revokeAs(undefined)).code, 'UNAUTHENTICATED');
   assert.is((await revokeAs(write.token)).code, 'FORBIDDEN');
   assert.is((await revokeAs(admin.token)).__typename, 'RevokeTokenPayload');
-  assert.is(seen.length, 32);
+  assert.is(seen.length, 44);
 });
 
 test('a token created, revoked or expired by the CLI while the server runs is seen within 1 s', async () => {

@@ -5,7 +5,7 @@ import type { ProtoGrpcType as TensorProto } from '../../src/grpc/generated/tens
 import type { CacheServiceClient } from '../../src/grpc/generated/ipfrs/v1/CacheService.ts';
 import type { TensorServiceClient } from '../../src/grpc/generated/ipfrs/v1/TensorService.ts';
 import { loadDefinition } from '../../src/grpc/proto.ts';
-import { startGrpcServer, type RunningGrpcServer } from '../../src/grpc/server.ts';
+import { startGrpcServer, type GrpcServerOptions, type RunningGrpcServer } from '../../src/grpc/server.ts';
 import type { GrpcConfig } from '../../src/grpc/tensor-service.ts';
 import { mmapCachePort } from '../../src/graphql/services/adapters.ts';
 import { tokenVerifier } from '../../src/graphql/services/auth.ts';
@@ -88,7 +88,7 @@ export interface GrpcFixture {
 }
 
 /** The gRPC server alone, in this process, over a fresh store; `config` overrides GraphQL's defaults. */
-export async function startGrpcFixture(root: string, config: Partial<GrpcConfig> = {}): Promise<GrpcFixture> {
+export async function startGrpcFixture(root: string, config: Partial<GrpcConfig> = {}, options: Pick<GrpcServerOptions, 'access'> = {}): Promise<GrpcFixture> {
   const store = TensorStore.open(root);
   const cache = new MmapCache({ maxEntries: 16 });
   const reader = new TensorReader(store, cache);
@@ -108,7 +108,7 @@ export async function startGrpcFixture(root: string, config: Partial<GrpcConfig>
       logger: { error: (_msg, fields) => errors.push(fields?.error) },
       config: { ...DEFAULT_CONFIG, ...config },
     },
-    { host: '127.0.0.1', port: 0, metrics, shutdownTimeoutMs: 2000 },
+    { host: '127.0.0.1', port: 0, metrics, shutdownTimeoutMs: 2000, ...options },
   );
   const clients = grpcClients(grpc.address);
   return {

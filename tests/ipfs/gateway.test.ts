@@ -196,4 +196,30 @@ test('without --ipfs-gateway: a bearer token of the server is needed', async () 
   assert.ok(ok.body.equals(small));
 });
 
+test('the access model: --rate-limit refuses a burst with 429 and Retry-After; --private needs a read token', async () => {
+  const limited = await startServer({ storeRoot: join(dir.path, 'limited'), port: 0, seedDemo: false, logger: silentLogger, ipfsGateway: true, rateLimit: 2 });
+  const priv = await startServer({ storeRoot: join(dir.path, 'private'), port: 0, seedDemo: false, logger: silentLogger, privateMode: true });
+  try {
+    const { file } = await limited.store.add((async function* () { yield small; })(), { dtype: 'U8', shape: [small.byteLength] });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => get(`/ipfs/${file.cid}?format=raw`, {}, limited)));
+    const refused = answers.filter((a) => a.res.status === 429);
+    assert.is(answers.length - refused.length, 4, 'a burst of 2N = 4 is served');
+    for (const { res, body } of refused) {
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+      assert.is(JSON.parse(body.toString()).error, 'RATE_LIMITED');
+    }
+    await priv.store.add((async function* () { yield small; })(), { dtype: 'U8', shape: [small.byteLength] });
+    const cid = priv.store.ipfsCidOf(file.cid)!;
+    const anonymous = await get(`/ipfs/${cid}?format=raw`, {}, priv);
+    assert.is(anonymous.res.status, 401);
+    const { secret } = priv.tokens.create({ scope: 'read', name: 'gateway-reader' });
+    const ok = await get(`/ipfs/${cid}?format=raw`, { headers: { authorization: `Bearer ${secret}` } }, priv);
+    assert.is(ok.res.status, 200);
+    assert.ok(ok.body.equals(small));
+  } finally {
+    await limited.close();
+    await priv.close();
+  }
+});
+
 test.run();

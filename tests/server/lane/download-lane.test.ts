@@ -456,6 +456,18 @@ test('timeouts: an idle keep-alive connection closes after keepAliveTimeoutMs; a
       await c.waitClosed();
       await trickling;
     });
+    // The same for a head that is not the lane's (a GraphQL POST): it is handed over only once whole, so its slow
+    // head is cut on the lane's clock too, not node:http's 30-second checks.
+    await withConnection(timed, async (c) => {
+      const from = Date.now();
+      const trickling = c.trickle(`POST /graphql HTTP/1.1\r\nHost: a\r\nX-Slow: ${'s'.repeat(40)}\r\n\r\n`, 1, 25).catch(() => {});
+      const res = await c.readResponse({ timeoutMs: 3000 });
+      assert.is(res.statusLine, 'HTTP/1.1 408 Request Timeout');
+      const took = Date.now() - from;
+      assert.ok(took >= 500 && took < 2000, `408 after ${took} ms`);
+      await c.waitClosed();
+      await trickling;
+    });
     assert.equal(
       timed.finished.map((f) => f.status),
       [206],
