@@ -105,7 +105,7 @@ export const serve: Command = {
       ipfsGateway: values['ipfs-gateway'] ?? false,
       peers,
       logger,
-      grpcPort: grpcPort === 0 || workers > 1 ? null : grpcPort,
+      grpcPort: grpcPort === 0 ? null : grpcPort,
       // The default port may be another server's: then this one serves without gRPC (and says so in the log).
       grpcOptional: values['grpc-port'] === undefined,
       privateMode: values.private ?? false,
@@ -118,16 +118,13 @@ export const serve: Command = {
     };
     // Loaded here, not at the top: the other commands need neither GraphQL, the HTTP stack nor node:cluster.
     if (workers > 1 || nodeCluster.isWorker) {
-      // gRPC's cache service calls the cache as one process does (evict answers at once): with workers it would
-      // act on one worker only, so it stays off until it awaits the cluster's cache port.
-      if (values['grpc-port'] !== undefined && grpcPort !== 0 && !nodeCluster.isWorker) logger.warn('--workers: gRPC is not served by a cluster yet; serving without it');
       const cluster = await import('../server/cluster.ts');
       if (nodeCluster.isWorker) {
         await cluster.runWorker(settings, logger);
         return 0;
       }
       const primary = await cluster.startPrimary(settings, workers, logger);
-      announce(io, storeRoot, primary.url, null, primary.adminToken, workers);
+      announce(io, storeRoot, primary.url, primary.grpc, primary.adminToken, workers);
       return await primary.done;
     }
     const { startServer } = await import('../server.ts');

@@ -32,7 +32,7 @@ export type ClusterMessage =
   /** primary -> the worker that asked. */
   | { ipfrs: 'cache-done'; id: number; snapshots: WorkerSnapshot[] }
   /** worker -> primary, once it listens (or could not start). */
-  | { ipfrs: 'ready'; url: string }
+  | { ipfrs: 'ready'; url: string; grpc: string | null }
   /** standby worker -> primary: built, waiting to listen; primary -> standby worker: listen now (one died). */
   | { ipfrs: 'standby' }
   | { ipfrs: 'activate' }

@@ -18,6 +18,8 @@ const STANDBY_ENV = 'IPFRS_CLUSTER_STANDBY';
 
 export interface PrimaryStarted {
   url: string;
+  /** The gRPC address every worker serves too (on the one port, like HTTP), or null without gRPC. */
+  grpc: string | null;
   adminToken: { token: string; created: boolean };
   /** Settles when every worker has exited after a signal (0), or the workers could not start (1). */
   done: Promise<number>;
@@ -51,9 +53,9 @@ export async function startPrimary(options: ServerOptions, count: number, logger
   let everyoneListening = false;
   let finish!: (code: number) => void;
   const done = new Promise<number>((resolve) => (finish = resolve));
-  let started!: (url: string) => void;
+  let started!: (addresses: { url: string; grpc: string | null }) => void;
   let startFailed!: (error: Error) => void;
-  const allListening = new Promise<string>((resolve, reject) => ((started = resolve), (startFailed = reject)));
+  const allListening = new Promise<{ url: string; grpc: string | null }>((resolve, reject) => ((started = resolve), (startFailed = reject)));
 
   // Cache operations in flight: which workers still owe an answer, and to whom the snapshots go.
   let nextRelay = 1;
@@ -89,7 +91,7 @@ export async function startPrimary(options: ServerOptions, count: number, logger
         failedStarts = 0;
         if (!everyoneListening && ready.size === count) {
           everyoneListening = true;
-          started(message.url);
+          started({ url: message.url, grpc: message.grpc });
         } else if (everyoneListening) {
           logger.info('worker replaced', { worker: worker.id, pid: worker.process.pid });
         }
@@ -186,9 +188,9 @@ export async function startPrimary(options: ServerOptions, count: number, logger
   // Structured clone rather than JSON: the metrics carry +Inf (no byte bound) and NaN, which JSON turns into null.
   cluster.setupPrimary({ serialization: 'advanced' });
   for (let i = 0; i < count; i++) fork();
-  const url = await allListening;
+  const { url, grpc } = await allListening;
   fork(true);
-  return { url, adminToken, done };
+  return { url, grpc, adminToken, done };
 }
 
 /**
@@ -254,7 +256,7 @@ export async function runWorker(options: ServerOptions, logger: Logger): Promise
     worker.disconnect();
     throw error;
   }
-  send(worker, { ipfrs: 'ready', url: server.url });
+  send(worker, { ipfrs: 'ready', url: server.url, grpc: server.grpc?.address ?? null });
   log.info('draining', { why: await stopping });
   await server.close().catch(() => {});
   if (worker.isConnected()) worker.disconnect();

@@ -10,6 +10,8 @@ import { patternBytes } from '../helpers/download-server.ts';
 import { runCli } from '../helpers/cli.ts';
 import { spawnServer, type ServerChild } from '../../src/devkit/serve-child.ts';
 import { tempDir } from '../../src/devkit/paths.ts';
+import { freePort } from '../../src/devkit/ports.ts';
+import { bearer, call, grpcClients } from '../helpers/grpc.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promtoolCheck, promtoolPath } from '../helpers/tools.ts';
 
@@ -20,6 +22,7 @@ const bytes = patternBytes(SIZE, 7);
 let server: ServerChild;
 let cid: string;
 let auth: Record<string, string>;
+let grpcPort: number;
 
 const STATS = '{ cacheStats { entries misses maxEntries maxBytes workers { worker pid entries misses maxEntries } files { cid hits } } }';
 
@@ -80,7 +83,8 @@ test.before(async () => {
   const added = await runCli(['add', join(dir.path, 'blob.bin'), '--dtype', 'U8', '--shape', String(SIZE), '--store', store, '--json']);
   assert.is(added.code, 0, added.stderr);
   cid = /bafkrei[a-z2-7]+/.exec(added.stdout.toString())![0];
-  server = await spawnServer(store, ['--workers', '2', '--public', '--cache-entries', '8'], { timeoutMs: 120_000, built: true });
+  grpcPort = await freePort();
+  server = await spawnServer(store, ['--workers', '2', '--public', '--cache-entries', '8', '--grpc-port', String(grpcPort)], { timeoutMs: 120_000, built: true });
   auth = { authorization: `Bearer ${server.adminToken}` };
 });
 
@@ -161,6 +165,31 @@ test('the GraphQL contract holds on the cluster', async () => {
     const forbidden = await gql('mutation { clearCache { __typename } }');
     assert.is(forbidden.body.data!.clearCache.__typename, 'ForbiddenError');
   }
+});
+
+test('gRPC is served by the workers too, on the one port: stats of both, Clear reaching both', async () => {
+  assert.match(server.stdout(), new RegExp(`gRPC: 127\\.0\\.0\\.1:${grpcPort}`));
+  await touchEveryWorker();
+  // New channels, new connections: the kernel hands them to either worker; each answers for the whole server.
+  for (let i = 0; i < 4; i++) {
+    const clients = grpcClients(`127.0.0.1:${grpcPort}`);
+    try {
+      const stats = await call(clients.cache.GetStats.bind(clients.cache), {});
+      assert.is(stats.max_entries, 16, 'both workers summed');
+      const files = await call(clients.tensors.ListFiles.bind(clients.tensors), { page_size: 10 });
+      assert.equal(files.files.map((f) => f.cid), [cid]);
+    } finally {
+      clients.close();
+    }
+  }
+  const clients = grpcClients(`127.0.0.1:${grpcPort}`);
+  try {
+    const cleared = await call(clients.cache.Clear.bind(clients.cache), {}, bearer(server.adminToken!));
+    assert.is(cleared.entries, 0);
+  } finally {
+    clients.close();
+  }
+  assert.equal((await stats()).workers.map((w) => w.entries), [0, 0], 'Clear answered once both workers had cleared');
 });
 
 test('/metrics is the whole server: every listening worker summed (prom-client aggregation), promtool-clean', async () => {
