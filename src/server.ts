@@ -75,8 +75,11 @@ export interface ServerOptions {
   grpcOptional?: boolean;
   /** Clean leftovers and reconcile the index at open (default true; false in a worker of `serve --workers`). */
   recoverStore?: boolean;
-  /** Wraps the cache as GraphQL sees it (a worker of `serve --workers` relays cache mutations to the others). */
-  wrapCache?: (local: CachePort) => CachePort;
+  /**
+   * Wraps the cache as GraphQL and gRPC see it (a worker of `serve --workers` relays cache mutations to the others,
+   * and answers their metrics requests with this server's `metrics`).
+   */
+  wrapCache?: (local: CachePort, metrics: Metrics) => CachePort;
   /** Awaited when everything is built, just before listening (a standby worker waits here until it is needed). */
   beforeListen?: () => Promise<void>;
   /** The text /metrics answers (a worker of `serve --workers` sums every worker's); default this process's own. */
@@ -170,7 +173,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const services: GraphQLServices = {
     ...(peers.length > 0 ? { peers: { fetch: (cid: string) => fetcher.fetch(cid) } } : {}),
     store,
-    cache: options.wrapCache ? options.wrapCache(cachePort) : cachePort,
+    cache: options.wrapCache ? options.wrapCache(cachePort, metrics) : cachePort,
     reader: tensorReaderPort(reader, logger),
     links: signedLinks(ring, { publicMode: options.publicMode }),
     auth,

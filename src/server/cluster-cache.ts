@@ -31,7 +31,10 @@ export type ClusterMessage =
   | { ipfrs: 'cache-reply'; id: number; snapshot: WorkerSnapshot }
   /** primary -> the worker that asked. */
   | { ipfrs: 'cache-done'; id: number; snapshots: WorkerSnapshot[] }
-  /** worker -> primary, once it listens (or could not start). */
+  /** worker -> primary, just before it listens: relay cache operations to me too; primary -> worker: done. */
+  | { ipfrs: 'serving' }
+  | { ipfrs: 'serving-ack' }
+  /** worker -> primary, once it listens, gRPC included (or could not start). */
   | { ipfrs: 'ready'; url: string; grpc: string | null }
   /** standby worker -> primary: built, waiting to listen; primary -> standby worker: listen now (one died). */
   | { ipfrs: 'standby' }

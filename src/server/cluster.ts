@@ -44,6 +44,11 @@ export async function startPrimary(options: ServerOptions, count: number, logger
   const adminToken = loadOrCreateAdminToken(options.storeRoot);
 
   const ready = new Map<number, Worker>();
+  /**
+   * The workers that cache operations and metrics are relayed to: each joins just before it listens (a worker can
+   * serve before its 'ready', which follows the gRPC start), so none serves a request while left out of a relay.
+   */
+  const serving = new Map<number, Worker>();
   /** The built worker waiting to listen, and whether a worker died while it was still building. */
   let standby: { worker: Worker; built: boolean } | null = null;
   let standbyOwed = 0;
@@ -86,6 +91,9 @@ export async function startPrimary(options: ServerOptions, count: number, logger
         if (standby?.worker === worker) standby.built = true;
         logger.info('standby worker built', { worker: worker.id, pid: worker.process.pid });
         activate();
+      } else if (message.ipfrs === 'serving') {
+        serving.set(worker.id, worker);
+        send(worker, { ipfrs: 'serving-ack' });
       } else if (message.ipfrs === 'ready') {
         ready.set(worker.id, worker);
         failedStarts = 0;
@@ -99,7 +107,7 @@ export async function startPrimary(options: ServerOptions, count: number, logger
         logger.error('worker could not start', { worker: worker.id, error: message.message });
       } else if (message.ipfrs === 'cache-request') {
         const relayId = nextRelay++;
-        const targets = [...ready.values()].filter((w) => w !== worker && w.isConnected());
+        const targets = [...serving.values()].filter((w) => w !== worker && w.isConnected());
         const timer = setTimeout(() => {
           const relay = relays.get(relayId);
           if (!relay) return;
@@ -122,6 +130,7 @@ export async function startPrimary(options: ServerOptions, count: number, logger
 
   cluster.on('exit', (worker, code, signal) => {
     const wasReady = ready.delete(worker.id);
+    serving.delete(worker.id);
     const wasStandby = standby?.worker === worker;
     if (wasStandby) standby = null;
     // Its answers to cache operations will not come.
@@ -228,17 +237,17 @@ export async function runWorker(options: ServerOptions, logger: Logger): Promise
       recoverStore: false,
       beforeListen: async () => {
         if (standby && stops === 0) await Promise.race([standbyUntilNeeded(worker), stopping]);
+        if (stops === 0) await Promise.race([joinRelays(worker), stopping]);
         if (stops > 0) throw new StoppedBeforeListening();
       },
-      wrapCache: (local) =>
+      wrapCache: (local, metrics) =>
         (port = clusterCachePort(
           local,
           {
             worker: worker.id,
             send: (m) => send(worker, m),
             onMessage: (listener) => process.on('message', (m) => isClusterMessage(m) && listener(m)),
-            // Asked only of listening workers (the primary relays to those), so the server is there.
-            metrics: async () => (server ? server.metrics.json() : []),
+            metrics: () => metrics.json(),
           },
           log,
         )),
@@ -263,6 +272,20 @@ export async function runWorker(options: ServerOptions, logger: Logger): Promise
 }
 
 class StoppedBeforeListening extends Error {}
+
+/** Resolves once the primary relays cache operations and metrics requests to this worker too (it is about to listen). */
+function joinRelays(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (isClusterMessage(message) && message.ipfrs === 'serving-ack') {
+        process.off('message', onMessage);
+        resolve();
+      }
+    };
+    process.on('message', onMessage);
+    send(worker, { ipfrs: 'serving' });
+  });
+}
 
 /** A standby worker: built, it says so and resolves on the primary's activate. */
 function standbyUntilNeeded(worker: Worker): Promise<void> {

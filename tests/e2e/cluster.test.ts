@@ -242,7 +242,10 @@ test('a worker killed with SIGKILL is replaced within 3 s, and the server keeps 
 });
 
 test('SIGTERM drains every worker, even one replacing a killed worker at that moment, then the primary exits 0', async () => {
+  // Both listed at once: a worker joins the relays before it listens (it used to join at 'ready', after gRPC had
+  // started, and a stats asked of the other worker in between listed one).
   const serving = (await stats()).workers;
+  assert.is(serving.length, 2, server.stderr().slice(-3000));
   // Killed once more, and SIGTERM as soon as the primary has started replacing it: the standby that takes over may be
   // waiting, starting to listen or listening unannounced, and the next standby is just forked. Each must stop.
   const victim = serving[1]!;
