@@ -1,6 +1,7 @@
 // `npm run codegen`: typed documents for clients (src/client), from the schema as the code builds it (no server,
 // no printed file in between) and the operations in schema/operations.
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { scalars } from './src/client-api/scalars.ts';
 import { schemaSDL } from './src/graphql/sdl.ts';
 
 const config: CodegenConfig = {
@@ -17,14 +18,14 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         strictScalars: true,
-        scalars: {
-          CID: 'string',
-          DateTime: 'string',
-          File: { input: 'Blob', output: 'never' },
-          JSON: 'unknown',
-          SafeInt: 'number',
-        },
+        scalars,
       },
+    },
+    // Apollo's InMemoryCache needs the union and interface members to match `... on Error` fragments: without
+    // them it drops the code and message of every error member (see README, "Frontend clients").
+    'src/client/possible-types.ts': {
+      plugins: ['fragment-matcher'],
+      config: { apolloClientVersion: 3, useExplicitTyping: true },
     },
   },
 };

@@ -3,7 +3,7 @@
 import { guarded, INSTALL_HINT, type BenchContext, type RowHeader } from './lib/context.ts';
 import type { HttpFixture } from './lib/fixtures.ts';
 import { errorCount, probe, requestScript, runWrk } from './lib/load.ts';
-import { startIpfrs, startYogaHello, type RunningServer } from './lib/servers.ts';
+import { startIpfrs, startIpfrsWorkers, startYogaHello, type RunningServer } from './lib/servers.ts';
 import { alternate } from './lib/stats.ts';
 import { makeRow, skippedRow, type Row } from './lib/table.ts';
 
@@ -17,6 +17,8 @@ const HEADERS: RowHeader[] = [
   { group: 'graphql', name: 'GraphQL tensors(first: 10)', unit: 'req/s', baseline: BASELINE, target: { on: 'ratio', op: '>=', limit: 0.9 } },
   // Section 7 sets no target for slices: informational.
   { group: 'graphql', name: 'GraphQL inline slice (4x64 F32, values + base64)', unit: 'req/s', baseline: BASELINE },
+  // With two processes each (ipfrs serve --workers 2; yoga's hello world on node:cluster): informational.
+  { group: 'graphql', name: 'GraphQL tensors(first: 10), 2 workers', unit: 'req/s', baseline: `${BASELINE}, 2 workers` },
 ];
 
 export async function graphqlBench(ctx: BenchContext, fixture: HttpFixture): Promise<Row[]> {
@@ -58,6 +60,19 @@ export async function graphqlBench(ctx: BenchContext, fixture: HttpFixture): Pro
         const samples = await alternate({ ipfrs: load(ipfrs, query, errors), hello: load(hello, HELLO, errors) }, rounds);
         rows.push(makeRow({ ...HEADERS[i]!, better: 'higher', values: samples.ipfrs, baselineValues: samples.hello, note: errors.join('; ') || undefined }));
       }
+      // The one-process servers stop first: the two-worker pair has the cores to itself.
+      await Promise.all([ipfrs.stop(), hello.stop()]);
+      ipfrs = await startIpfrsWorkers(store.dir, ctx.tmpDir, 2, 'ipfrs-graphql-2w');
+      hello = await startYogaHello(ctx.tmpDir, 2);
+      await expectData(ipfrs.url, TENSORS, /"edges":\[\{/);
+      await expectData(hello.url, HELLO, /"hello":"world"/);
+      const errors: string[] = [];
+      await load(ipfrs, TENSORS, errors)();
+      await load(hello, HELLO, errors)();
+      errors.length = 0;
+      ctx.log(`  ${HEADERS[2]!.name}: ${rounds} rounds of ${seconds} s`);
+      const samples = await alternate({ ipfrs: load(ipfrs, TENSORS, errors), hello: load(hello, HELLO, errors) }, rounds);
+      rows.push(makeRow({ ...HEADERS[2]!, better: 'higher', values: samples.ipfrs, baselineValues: samples.hello, note: errors.join('; ') || undefined }));
       return rows;
     } finally {
       await Promise.all([ipfrs?.stop(), hello?.stop()]);

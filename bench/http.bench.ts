@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { guarded, INSTALL_HINT, type BenchContext, type RowHeader } from './lib/context.ts';
 import type { HttpFixture } from './lib/fixtures.ts';
 import { errorCount, probe, rangeScript, requestScript, runWrk, type LoadResult } from './lib/load.ts';
-import { startIpfrs, startNginx, startReadStream, type RunningServer } from './lib/servers.ts';
+import { startIpfrs, startIpfrsWorkers, startNginx, startReadStream, type RunningServer } from './lib/servers.ts';
 import { alternate, MiB } from './lib/stats.ts';
 import { makeRow, skippedRow, type Row, type Target } from './lib/table.ts';
 
@@ -71,14 +71,59 @@ const headerFor = (w: Workload, b: (typeof BASELINES)[number]): RowHeader => ({
   target: b.targets[w.key],
 });
 
+/** The same 4 KiB ranges on two processes each: `ipfrs serve --workers 2` against nginx with worker_processes 2. */
+const WORKERS_HEADER: RowHeader = {
+  group: 'http',
+  name: 'random 4 KiB ranges, 2 workers vs nginx best, 2 workers',
+  unit: 'req/s',
+  baseline: 'nginx best, 2 workers',
+  target: NGINX_TARGETS.r4k,
+};
+
 function headers(): RowHeader[] {
-  return WORKLOADS.flatMap((w) => BASELINES.map((b) => headerFor(w, b)));
+  return [...WORKLOADS.flatMap((w) => BASELINES.map((b) => headerFor(w, b))), WORKERS_HEADER];
 }
 
 export async function httpBench(ctx: BenchContext, fixture: HttpFixture): Promise<Row[]> {
   const rowHeaders = headers();
   if (!ctx.tools.wrk) return rowHeaders.map((h) => skippedRow(h, `wrk is not installed (${INSTALL_HINT})`));
-  return guarded(ctx, rowHeaders, () => measure(ctx, fixture, ctx.tools.wrk!));
+  return guarded(ctx, rowHeaders, async () => [...(await measure(ctx, fixture, ctx.tools.wrk!)), await measureWorkers(ctx, fixture, ctx.tools.wrk!)]);
+}
+
+async function measureWorkers(ctx: BenchContext, fixture: HttpFixture, wrk: string): Promise<Row> {
+  if ('error' in fixture.store) return skippedRow(WORKERS_HEADER, fixture.store.error);
+  if (!ctx.tools.nginx) return skippedRow(WORKERS_HEADER, `nginx is not installed (${INSTALL_HINT})`);
+  const seconds = ctx.quick ? 1 : 4;
+  const rounds = ctx.quick ? 3 : 5;
+  const workload = WORKLOADS.find((w) => w.key === 'r4k')!;
+  let ipfrs: RunningServer | undefined;
+  let nginx: RunningServer | undefined;
+  try {
+    ipfrs = await startIpfrsWorkers(fixture.store.dir, ctx.tmpDir, 2);
+    nginx = await startNginx(ctx.tools.nginx, 'nginx-best-2w', fixture.root, { sendfile: false, outputBuffers: '2 1m', workers: 2 }, ctx.tmpDir);
+    const subjects = { ipfrs: { server: ipfrs, path: `/v1/blob/${fixture.store.cid}` }, nginx: { server: nginx, path: `/${fixture.fileName}` } };
+    const expected = readAt(join(fixture.root, fixture.fileName), 123 * 4096, 4096);
+    for (const { server, path } of Object.values(subjects)) {
+      const problem = await sanityCheck(server.url + path, fixture.size, expected, 123 * 4096);
+      if (problem) return skippedRow(WORKERS_HEADER, `${server.name} answered wrongly: ${problem}`);
+    }
+    const errors: string[] = [];
+    const run = (key: keyof typeof subjects) => async () => {
+      const { server, path } = subjects[key];
+      const result = await runWrk(wrk, { url: server.url, seconds, connections: workload.connections, script: workload.script(path, fixture.size), tmpDir: ctx.tmpDir });
+      if (errorCount(result)) errors.push(`${key}: ${errorCount(result)} errors ${JSON.stringify(result.errors)}`);
+      return workload.metric(result);
+    };
+    ctx.log(`  ${WORKERS_HEADER.name}: ${rounds} rounds of ${seconds} s, ${workload.connections} connections`);
+    // Warm-up (JIT in both workers, page cache), not recorded.
+    await run('ipfrs')();
+    await run('nginx')();
+    errors.length = 0;
+    const samples = await alternate({ ipfrs: run('ipfrs'), nginx: run('nginx') }, rounds);
+    return makeRow({ ...WORKERS_HEADER, better: 'higher', values: samples.ipfrs, baselineValues: samples.nginx, note: errors.join('; ') || undefined });
+  } finally {
+    await Promise.all([ipfrs?.stop(), nginx?.stop()]);
+  }
 }
 
 async function measure(ctx: BenchContext, fixture: HttpFixture, wrk: string): Promise<Row[]> {

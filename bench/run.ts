@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cliBench } from './cli.bench.ts';
 import { accessBench } from './access.bench.ts';
 import { graphqlBench } from './graphql.bench.ts';
 import { grpcBench } from './grpc.bench.ts';
@@ -23,7 +24,7 @@ import { updateReadme, writeReports, type RunReport } from './lib/report.ts';
 import { REPO_ROOT, stopAll } from './lib/servers.ts';
 import { formatText, type Row } from './lib/table.ts';
 
-const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'grpc', 'memory', 'python', 'formats', 'ipfs', 'access'] as const;
+const GROUPS = ['mmap', 'index', 'ingest', 'http', 'graphql', 'grpc', 'memory', 'python', 'formats', 'ipfs', 'access', 'cli'] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values: flags } = parseArgs({
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
       if (group === 'formats') rows.push(...(await formatsBench(ctx)));
       if (group === 'ipfs') rows.push(...(await ipfsBench(ctx, await shared())));
       if (group === 'access') rows.push(...(await accessBench(ctx)));
+      if (group === 'cli') rows.push(...(await cliBench(ctx)));
       ctx.log(`  ${group} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
   } finally {

@@ -1,32 +1,10 @@
+#!/usr/bin/env node
 // The `ipfrs` command: dispatches to one module per subcommand and turns expected failures into one line.
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { UsageError } from './config.ts';
-import { add } from './cli/add.ts';
-import { cat } from './cli/cat.ts';
-import { info } from './cli/info.ts';
-import { link } from './cli/link.ts';
-import { ls } from './cli/ls.ts';
-import { rm } from './cli/rm.ts';
-import { serve } from './cli/serve.ts';
-import { token } from './cli/token.ts';
-import { verify } from './cli/verify.ts';
-import type { CliIo, Command } from './cli/common.ts';
-
-export const commands: Record<string, Command> = { serve, add, ls, info, cat, link, rm, verify, token };
-
-export function helpText(): string {
-  const width = Math.max(...Object.keys(commands).map((n) => n.length));
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return [
-    'usage: ipfrs <command> [options]',
-    '',
-    ...lines,
-    '',
-    'Every command takes --store DIR (default: $IPFRS_HOME, else ./.ipfrs).',
-    'Run `ipfrs <command> --help` for its options.',
-  ].join('\n');
-}
+import { commands, helpText, version } from './cli/help.ts';
+import type { CliIo } from './cli/common.ts';
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
@@ -34,17 +12,21 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${helpText()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
-  if (!command) {
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
     io.stderr.write(`ipfrs: unknown command ${JSON.stringify(name)}\n${helpText()}\n`);
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(`usage: ${command.usage}\n${command.summary}\n`);
+    io.stdout.write(`usage: ${entry.usage}\n${entry.summary}\n`);
     return 0;
   }
   try {
-    return await command.run(args, io);
+    return await (await entry.load()).run(args, io);
   } catch (error) {
     return reportError(error, io);
   }

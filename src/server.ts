@@ -10,12 +10,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Access, type AccessRequest, type Admission } from './auth/access.ts';
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './auth/connections.ts';
 import { corsDecision, corsPolicy, type CorsDecision } from './auth/cors.ts';
-import { accessMetricsText } from './auth/metrics.ts';
+import { registerAccessMetrics } from './auth/metrics.ts';
 import { TokenStore } from './auth/token-store.ts';
 import { mmapCachePort, tensorReaderPort } from './graphql/services/adapters.ts';
 import { DEFAULT_CONFIG, type GraphQLConfig, type GraphQLServices } from './graphql/context.ts';
 import { signedLinks } from './graphql/services/links.ts';
 import { createCacheEvents } from './graphql/services/stats-stream.ts';
+import type { CachePort } from './graphql/services/ports.ts';
 import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
 import type { RunningGrpcServer } from './grpc/server.ts';
 import { createDownloadRoute } from './http/download.ts';
@@ -72,6 +73,17 @@ export interface ServerOptions {
    * (`ipfrs serve` without --grpc-port, so that a second server on the machine still starts).
    */
   grpcOptional?: boolean;
+  /** Clean leftovers and reconcile the index at open (default true; false in a worker of `serve --workers`). */
+  recoverStore?: boolean;
+  /**
+   * Wraps the cache as GraphQL and gRPC see it (a worker of `serve --workers` relays cache mutations to the others,
+   * and answers their metrics requests with this server's `metrics`).
+   */
+  wrapCache?: (local: CachePort, metrics: Metrics) => CachePort;
+  /** Awaited when everything is built, just before listening (a standby worker waits here until it is needed). */
+  beforeListen?: () => Promise<void>;
+  /** The text /metrics answers (a worker of `serve --workers` sums every worker's); default this process's own. */
+  renderMetrics?: (own: Metrics) => Promise<string>;
   /** GraphQL reads and downloads need a read token (downloads also take a signed link). */
   privateMode?: boolean;
   /** Requests per second per client (burst twice that) on GraphQL and downloads; default none. */
@@ -126,7 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   if (options.publicMode && options.privateMode) throw new RangeError('--public and --private contradict each other: choose one');
   const cors = corsPolicy(options.corsOrigins ?? []);
-  const store = TensorStore.open(options.storeRoot);
+  const store = TensorStore.open(options.storeRoot, { recover: options.recoverStore ?? true });
   const report = store.openReport;
   if (report.rebuilt || report.tempFilesRemoved || report.droppedRows) logger.info('store opened', { root: options.storeRoot, ...report });
   for (const warning of openWarnings(report)) logger.warn(`store: ${warning}`, { root: options.storeRoot });
@@ -141,6 +153,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tokens = TokenStore.open(options.storeRoot, { bootstrap: adminToken.token });
   const access = new Access({ tokens, private: options.privateMode, rateLimit: options.rateLimit, trustProxy: options.trustProxy });
   const metrics = new Metrics();
+  // This process's own cache: with --workers, /metrics sums the workers' (options.renderMetrics).
+  metrics.cacheSource = () => cache.stats();
+  const renderMetrics = options.renderMetrics ?? ((own: Metrics) => own.render({ runtime: true }));
   const peers = options.peers ?? [];
   const fetcher = new PeerFetcher(store, peers, logger);
   if (peers.length > 0) metrics.fetches = fetcher.stats;
@@ -154,10 +169,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const auth = { authenticate: (authorization: string | null) => access.authenticate(authorization) };
   // One stream of cache-change events for GraphQL subscribers and gRPC's WatchStats, whichever side changes it.
   const cacheEvents = createCacheEvents();
+  const cachePort = mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) });
   const services: GraphQLServices = {
     ...(peers.length > 0 ? { peers: { fetch: (cid: string) => fetcher.fetch(cid) } } : {}),
     store,
-    cache: mmapCachePort(cache, { objectPath: (cid) => store.objectPath(cid), cidOfPath: (path) => TensorReader.cidOfPath(path) }),
+    cache: options.wrapCache ? options.wrapCache(cachePort, metrics) : cachePort,
     reader: tensorReaderPort(reader, logger),
     links: signedLinks(ring, { publicMode: options.publicMode }),
     auth,
@@ -221,7 +237,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     return reasons;
   };
-  // Event streams in flight (shutdown ends them), and when each request started (for debug logs only).
+  // Event streams in flight (shutdown ends them), and when each request started (its duration histogram, debug logs).
   const streams = new Set<ServerResponse>();
   const debug = logger.enabled?.('debug') ?? true;
   const started = new Map<ServerResponse, number>();
@@ -231,17 +247,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // and the route is worked out again rather than stored: a small range request costs only tens of microseconds.
   /** What every answered request leaves, whichever path answered it: its count by route and status, a debug line. */
   const requestDone = (route: Route, method: string | undefined, url: string, status: number, startedAt: number, aborted: boolean, lane: boolean): void => {
+    const ms = performance.now() - startedAt;
     metrics.inFlight--;
     metrics.countResponse(route, status);
-    if (debug) logger.debug('request', { method, path: pathOf(url), status, ms: Math.round(performance.now() - startedAt), aborted, ...(lane ? { lane } : {}) });
+    metrics.observeDuration(lane ? 'lane' : 'http', route, ms / 1000);
+    if (debug) logger.debug('request', { method, path: pathOf(url), status, ms: Math.round(ms), aborted, ...(lane ? { lane } : {}) });
   };
   function onClose(this: ServerResponse): void {
     streams.delete(this);
-    let startedAt = 0;
-    if (debug) {
-      startedAt = started.get(this) ?? 0;
-      started.delete(this);
-    }
+    const startedAt = started.get(this) ?? performance.now();
+    started.delete(this);
     // 499 (nginx's word for it): the client went away before a status was sent.
     const url = this.req.url ?? '/';
     requestDone(routeOf(url), this.req.method, url, this.headersSent ? this.statusCode : 499, startedAt, !this.writableFinished, false);
@@ -266,7 +281,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const stream = route === 'graphql' && (req.headers.accept ?? '').includes('text/event-stream');
     metrics.inFlight++;
     if (stream) streams.add(res);
-    if (debug) started.set(res, performance.now());
+    started.set(res, performance.now());
     if (closing) res.shouldKeepAlive = false;
     // 'close' comes once per response: on() rather than once(), which wraps the listener for every request.
     res.on('close', onClose);
@@ -310,7 +325,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           break;
         }
         case 'metrics':
-          done = sendText(res, req, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(cache.stats()) + accessMetricsText(access.limiter, connections));
+          done = renderMetrics(metrics).then((text) => sendText(res, req, 200, Metrics.contentType, text));
           break;
         default:
           if (!playground(req, res)) notFound(req, res);
@@ -332,7 +347,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   );
   // Download requests skip node:http (download-lane.ts); options.downloadLane false leaves every request to node:http.
   const laneObserver: LaneObserver = {
-    timed: debug,
+    timed: true,
     started: () => metrics.inFlight++,
     finished: ({ method, url, status, aborted, startedAt }) => requestDone('download', method, url, status, startedAt, aborted, true),
   };
@@ -363,12 +378,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   // Last, so that it runs before every listener above, for admitted connections only.
   const connections = limitConnections(server, { ...DEFAULT_CONNECTION_LIMITS, ...options.maxConnections }, takeConnectionListeners(server));
+  registerAccessMetrics(metrics, access.limiter, connections);
   const closeAllConnections = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => {
     lane?.closeAll();
     closeAllConnections();
   };
   try {
+    await options.beforeListen?.();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 8080, host, () => {

@@ -102,13 +102,15 @@ export interface NginxConfig {
   sendfile: boolean;
   /** e.g. '2 1m' (the best config measured here). */
   outputBuffers?: string;
+  /** worker_processes (default 1). */
+  workers?: number;
 }
 
 export async function startNginx(binary: string, name: string, root: string, config: NginxConfig, tmpDir: string): Promise<RunningServer> {
   const prefix = join(tmpDir, name);
   mkdirSync(join(prefix, 'logs'), { recursive: true });
   const port = await freePort();
-  const conf = nginxConfig({ prefix, port, root, sendfile: config.sendfile, outputBuffers: config.outputBuffers });
+  const conf = nginxConfig({ prefix, port, root, sendfile: config.sendfile, outputBuffers: config.outputBuffers, workers: config.workers });
   const confPath = join(prefix, 'nginx.conf');
   writeFileSync(confPath, conf);
   return spawnServer({
@@ -153,12 +155,13 @@ export async function startGrpcReadStream(file: string, tmpDir: string): Promise
   return { ...server, address: `127.0.0.1:${port}` };
 }
 
-export async function startYogaHello(tmpDir: string): Promise<RunningServer> {
+/** graphql-yoga's hello world; with `workers` above 1, that many node:cluster workers on the one port. */
+export async function startYogaHello(tmpDir: string, workers = 1): Promise<RunningServer> {
   const port = await freePort();
   return spawnServer({
-    name: 'yoga-hello',
+    name: workers > 1 ? `yoga-hello-${workers}w` : 'yoga-hello',
     command: process.execPath,
-    args: tsxArgs(join(REPO_ROOT, 'bench/servers/yoga-hello.ts'), [String(port)]),
+    args: tsxArgs(join(REPO_ROOT, 'bench/servers/yoga-hello.ts'), [String(port), String(workers)]),
     port,
     readyPath: '/graphql',
     logDir: join(tmpDir, 'logs'),
@@ -194,4 +197,24 @@ export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', 
     readyPath: '/healthz',
     logDir: join(tmpDir, 'logs'),
   });
+}
+
+/** `startIpfrs` with `--workers N`, resolved once every worker listens (cacheStats lists N). */
+export async function startIpfrsWorkers(store: string, tmpDir: string, workers: number, name = `ipfrs-${workers}w`): Promise<RunningServer> {
+  const server = await startIpfrs(store, tmpDir, name, undefined, 0, ['--workers', String(workers)]);
+  const query = JSON.stringify({ query: '{ cacheStats { workers { pid } } }' });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query, signal: AbortSignal.timeout(5000) });
+      const body = (await response.json()) as { data?: { cacheStats: { workers: unknown[] | null } } };
+      if ((body.data?.cacheStats.workers?.length ?? 0) >= workers) return server;
+    } catch {
+      // not listening yet
+    }
+    if (waited > 120_000) {
+      await server.stop();
+      throw new Error(`${name}: ${workers} workers did not all listen in 120 s`);
+    }
+    await sleep(200);
+  }
 }

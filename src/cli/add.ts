@@ -4,8 +4,6 @@ import { openStore, parse, println, storeOption, type Command } from './common.t
 import { fetchProgress } from './progress.ts';
 
 export const add: Command = {
-  summary: 'add tensor files to the store and print their CIDs',
-  usage: 'ipfrs add FILE... [--dtype DTYPE --shape 2,3] [--json]   |   ipfrs add ipfs://CID... --from URL [--from URL...]',
   async run(args, io) {
     const { values, positionals } = parse(args, {
       ...storeOption,

@@ -9,8 +9,6 @@ import { writeParts } from './output.ts';
 import { openStore, parse, requireOne, storeOption, type Command } from './common.ts';
 
 export const cat: Command = {
-  summary: 'write a file, a byte range, a tensor or a slice to stdout',
-  usage: 'ipfrs cat CID [--range START-END] [--tensor NAME] [--slice SPEC] [--format raw|npy|arrow|safetensors] | ipfrs cat CID --tensors A,B > part.safetensors',
   async run(args, io) {
     const { values, positionals } = parse(args, {
       ...storeOption,

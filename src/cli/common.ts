@@ -11,15 +11,19 @@ export interface CliIo {
   cwd: string;
 }
 
+/** A command's code; its name, summary and usage are in help.ts, which loads the module only to run it. */
 export interface Command {
-  summary: string;
-  usage: string;
   run(args: string[], io: CliIo): Promise<number>;
 }
 
 export const storeOption = { store: { type: 'string' } } as const;
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = true) {
+// The return type is spelled out for the .d.ts (util does not export the name of parseArgs' result type).
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: T,
+  allowPositionals = true,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>> {
   try {
     return parseArgs({ args: attachDashValues(args, options), options, allowPositionals, strict: true });
   } catch (error) {

@@ -3,8 +3,6 @@ import { formatBytes, table } from './output.ts';
 import { openStore, parse, println, requireOne, storeOption, type Command } from './common.ts';
 
 export const info: Command = {
-  summary: 'show a file: format, size, metadata and its tensors',
-  usage: 'ipfrs info CID [--json]   (CID: the file\'s own or its UnixFS root)',
   async run(args, io) {
     const { values, positionals } = parse(args, { ...storeOption, json: { type: 'boolean' } });
     const cid = requireOne(positionals, 'CID');

@@ -15,8 +15,6 @@ function unread(): never {
 }
 
 export const link: Command = {
-  summary: 'print a signed download URL for a file, a tensor or a slice',
-  usage: 'ipfrs link CID [--tensor NAME] [--slice SPEC] [--format raw|npy|arrow|safetensors] | [--tensors A,B] | [--zarr] [--expires 15m] [--clock-skew 30s] [--base http://127.0.0.1:8080] [--json]',
   async run(args, io) {
     const { values, positionals } = parse(args, {
       ...storeOption,

@@ -8,8 +8,6 @@ import type { CliIo } from './common.ts';
 const PAGE = 1000;
 
 export const ls: Command = {
-  summary: 'list stored files, or tensors with --tensors',
-  usage: 'ipfrs ls [--tensors [--prefix NAME] [--dtype DTYPE] [--cid CID]] [--json]',
   async run(args, io) {
     const { values } = parse(
       args,

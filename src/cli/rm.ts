@@ -4,8 +4,6 @@ import { assertCid } from '../store/cid.ts';
 import { openStore, parse, println, storeOption, type Command } from './common.ts';
 
 export const rm: Command = {
-  summary: 'remove files from the store',
-  usage: 'ipfrs rm CID...',
   async run(args, io) {
     const { values, positionals } = parse(args, storeOption);
     if (positionals.length === 0) throw new UsageError('give at least one CID to remove');

@@ -2,17 +2,32 @@
 // until SIGTERM or SIGINT.
 import { UsageError, parseDuration, parseSize, resolveStoreRoot } from '../config.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
-import { parse, println, type Command } from './common.ts';
+import nodeCluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { ServerOptions } from '../server.ts';
+import { parse, println, type CliIo, type Command } from './common.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const DEFAULT_GRPC_PORT = 8081;
 
+/** `--workers N|auto`: how many server processes; auto is one per core the process may use. */
+export function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (text === 'auto') return availableParallelism();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`invalid --workers ${JSON.stringify(text)}: use a whole number from 1 to 1024, or auto`);
+  return n;
+}
+
+function announce(io: CliIo, storeRoot: string, url: string, grpc: string | null, adminToken: { token: string; created: boolean }, workers: number): void {
+  println(io.stdout, `ipfrs serving ${storeRoot} on ${url}  (GraphQL: ${url}/graphql${grpc ? `, gRPC: ${grpc}` : ''})${workers > 1 ? `  with ${workers} workers` : ''}`);
+  if (adminToken.created) {
+    // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
+    println(io.stdout, `admin token (shown once, kept in ${storeRoot}/admin-token): ${adminToken.token}`);
+  }
+}
+
 export const serve: Command = {
-  summary: 'serve GraphQL (/graphql), downloads (/v1/...), /healthz, /readyz, /metrics, the playground (/) and gRPC (:8081)',
-  usage:
-    'ipfrs serve [--host 127.0.0.1] [--port 8080] [--grpc-port 8081 (0: off)] [--public] [--inline-limit 64k] [--public-url URL] ' +
-    '[--cache-entries 1024] [--cache-bytes SIZE] [--no-demo] [--log-level info] [--ipfs-gateway] [--peer URL...] [--private] [--rate-limit N] [--trust-proxy] ' +
-    '[--max-upload 64g] [--cors-origin ORIGIN]... [--clock-skew 30s] [--max-connections 4096] [--max-connections-per-client 256]',
   async run(args, io) {
     const { values } = parse(
       args,
@@ -30,6 +45,7 @@ export const serve: Command = {
         'log-level': { type: 'string' },
         'ipfs-gateway': { type: 'boolean' },
         peer: { type: 'string', multiple: true },
+        workers: { type: 'string' },
         private: { type: 'boolean' },
         'rate-limit': { type: 'string' },
         'trust-proxy': { type: 'boolean' },
@@ -54,6 +70,7 @@ export const serve: Command = {
 
     const peers = values.peer ?? [];
     for (const peer of peers) if (!/^https?:\/\/[^/?#\s]+\/?$/.test(peer)) throw new UsageError(`--peer must be a gateway origin such as http://10.0.0.2:8080, not ${JSON.stringify(peer)}`);
+    const workers = parseWorkers(values.workers);
     if (values.public && values.private) throw new UsageError('--public and --private contradict each other: choose one');
     const rateLimit = values['rate-limit'] === undefined ? null : Number(values['rate-limit']);
     if (rateLimit !== null && !(Number.isFinite(rateLimit) && rateLimit > 0)) throw new UsageError(`--rate-limit must be a number of requests per second above 0, not ${JSON.stringify(values['rate-limit'])}`);
@@ -75,9 +92,7 @@ export const serve: Command = {
 
     const storeRoot = resolveStoreRoot(values.store, io.env, io.cwd);
     const logger = createLogger({ level, write: (line) => io.stderr.write(line) });
-    // Loaded here, not at the top: the other commands need neither GraphQL nor the HTTP stack.
-    const { startServer } = await import('../server.ts');
-    const server = await startServer({
+    const settings: ServerOptions = {
       storeRoot,
       host: values.host ?? '127.0.0.1',
       port,
@@ -100,12 +115,21 @@ export const serve: Command = {
       corsOrigins,
       clockSkew: values['clock-skew'] === undefined ? undefined : parseDuration(values['clock-skew']),
       maxConnections: { ...(total ? { total } : {}), ...(perClient ? { perClient } : {}) },
-    });
-    println(io.stdout, `ipfrs serving ${storeRoot} on ${server.url}  (GraphQL: ${server.url}/graphql${server.grpc ? `, gRPC: ${server.grpc.address}` : ''})`);
-    if (server.adminToken.created) {
-      // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
-      println(io.stdout, `admin token (shown once, kept in ${storeRoot}/admin-token): ${server.adminToken.token}`);
+    };
+    // Loaded here, not at the top: the other commands need neither GraphQL, the HTTP stack nor node:cluster.
+    if (workers > 1 || nodeCluster.isWorker) {
+      const cluster = await import('../server/cluster.ts');
+      if (nodeCluster.isWorker) {
+        await cluster.runWorker(settings, logger);
+        return 0;
+      }
+      const primary = await cluster.startPrimary(settings, workers, logger);
+      announce(io, storeRoot, primary.url, primary.grpc, primary.adminToken, workers);
+      return await primary.done;
     }
+    const { startServer } = await import('../server.ts');
+    const server = await startServer(settings);
+    announce(io, storeRoot, server.url, server.grpc?.address ?? null, server.adminToken, 1);
 
     await new Promise<void>((resolve) => {
       let signals = 0;

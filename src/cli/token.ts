@@ -6,15 +6,7 @@ import { parseDuration, resolveStoreRoot, UsageError } from '../config.ts';
 import { parse, println, requireOne, type CliIo, type Command } from './common.ts';
 import { table } from './output.ts';
 
-const USAGE = [
-  'ipfrs token create --scope read|write|admin [--name NAME] [--expires 30d] [--json]',
-  '       ipfrs token ls [--json]',
-  '       ipfrs token revoke ID|NAME',
-].join('\n');
-
 export const token: Command = {
-  summary: 'create, list and revoke API tokens (read < write < admin)',
-  usage: USAGE,
   async run(args, io) {
     const [sub, ...rest] = args;
     switch (sub) {
@@ -26,7 +18,7 @@ export const token: Command = {
       case 'revoke':
         return revoke(rest, io);
       default:
-        throw new UsageError(`expected create, ls or revoke: ${USAGE}`);
+        throw new UsageError('expected create, ls or revoke (see `ipfrs token --help`)');
     }
   },
 };

@@ -1,8 +1,6 @@
 import { openStore, parse, println, storeOption, type Command } from './common.ts';
 
 export const verify: Command = {
-  summary: 're-hash every object and report corrupt ones (exit 1 if any)',
-  usage: 'ipfrs verify [--json]',
   async run(args, io) {
     const { values } = parse(args, { ...storeOption, json: { type: 'boolean' } }, false);
     const store = openStore(values.store, io);

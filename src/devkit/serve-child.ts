@@ -29,10 +29,15 @@ export interface ServerChild {
   mappingsOf(pathPart: string): string[];
 }
 
-export async function spawnServer(storeRoot: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServerChild> {
+export async function spawnServer(
+  storeRoot: string,
+  args: string[] = [],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; /** run dist/cli.js (the built bin, no tsx) */ built?: boolean } = {},
+): Promise<ServerChild> {
+  const cli = options.built ? [join(REPO, 'dist', 'cli.js')] : ['--import', 'tsx', join(REPO, 'src', 'cli.ts')];
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', '--import', pathToFileURL(join(REPO, 'src', 'devkit', 'gc-on-signal.mjs')).href, join(REPO, 'src', 'cli.ts'), 'serve', '--store', storeRoot, '--port', '0', '--grpc-port', '0', '--no-demo', ...args],
+    ['--expose-gc', '--import', pathToFileURL(join(REPO, 'src', 'devkit', 'gc-on-signal.mjs')).href, ...cli, 'serve', '--store', storeRoot, '--port', '0', '--grpc-port', '0', '--no-demo', ...args],
     { cwd: REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -2,7 +2,7 @@
 // wakes GraphQL's cacheStats subscribers and a GraphQL clearCache wakes WatchStats).
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { CacheAccess as PortAccess } from '../graphql/services/ports.ts';
-import { cacheSnapshot, statsStream, type CacheSnapshot } from '../graphql/services/stats-stream.ts';
+import { cacheSnapshot, freshCacheSnapshot, statsStream, type CacheSnapshot } from '../graphql/services/stats-stream.ts';
 import type { CacheAccess } from './generated/ipfrs/v1/CacheAccess.ts';
 import type { CacheEntry } from './generated/ipfrs/v1/CacheEntry.ts';
 import type { CacheServiceHandlers } from './generated/ipfrs/v1/CacheService.ts';
@@ -31,19 +31,20 @@ export function cacheService(deps: Pick<TensorServiceDeps, 'store' | 'cache' | '
   const watches = new Set<() => void>();
 
   const handlers: CacheServiceHandlers = {
-    GetStats: unary('GetStats', logger, () => statsMessage(cacheSnapshot(cache))),
+    GetStats: unary('GetStats', logger, async () => statsMessage(await freshCacheSnapshot(cache))),
 
-    Clear: unary('Clear', logger, ({ metadata }) => {
+    // The cache port's mutations may settle later (a cluster's workers): awaited, so the answer covers them.
+    Clear: unary('Clear', logger, async ({ metadata }) => {
       requireScope(metadata, auth, 'admin', 'Clear');
-      cache.clear();
+      await cache.clear();
       cacheEvents.changed();
       return statsMessage(cacheSnapshot(cache));
     }),
 
-    Evict: unary('Evict', logger, ({ request, metadata }) => {
+    Evict: unary('Evict', logger, async ({ request, metadata }) => {
       requireScope(metadata, auth, 'admin', 'Evict');
       const cid = checkCid(request.cid);
-      const evicted = cache.evict(cid);
+      const evicted = await cache.evict(cid);
       if (evicted) cacheEvents.changed();
       return { cid, evicted };
     }),

@@ -108,14 +108,19 @@ function withEncodedMessages(definition: PackageDefinition): PackageDefinition {
   return definition;
 }
 
-/** Counts each call once, by its path and the status it ended with (CANCELLED / DEADLINE_EXCEEDED when cut). */
+/**
+ * Counts each call once, by its path and the status it ended with (CANCELLED / DEADLINE_EXCEEDED when cut), and
+ * its duration from the interceptor's start to its status.
+ */
 function countCalls(metrics: Metrics): ServerInterceptor {
   return (method, call) => {
+    const startedAt = performance.now();
     let counted = false;
     const count = (code: Status) => {
       if (counted) return;
       counted = true;
       metrics.countGrpcCall(method.path, Status[code] ?? String(code));
+      metrics.observeDuration('grpc', method.path, (performance.now() - startedAt) / 1000);
     };
     return new ServerInterceptingCall(call, {
       start: (next) =>

@@ -160,11 +160,12 @@ export function tensorServiceHandlers(deps: TensorServiceDeps): TensorServiceHan
       }
     }, { argument: 'dtype', limit: config.maxUploadBytes }),
 
-    DeleteFile: unary('DeleteFile', logger, ({ request, metadata }) => {
+    DeleteFile: unary('DeleteFile', logger, async ({ request, metadata }) => {
       requireScope(metadata, deps.auth, 'write', 'DeleteFile');
       const cid = checkCid(request.cid);
       const deleted = store.remove(cid);
-      if (deps.cache.evict(cid)) deps.cacheEvents.changed();
+      // Awaited: with --workers the eviction settles once every worker has done it.
+      if (await deps.cache.evict(cid)) deps.cacheEvents.changed();
       return { cid, deleted };
     }),
   };

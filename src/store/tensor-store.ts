@@ -76,16 +76,16 @@ export class TensorStore {
   private readonly dags: DagIndex;
   readonly openReport: OpenReport;
 
-  private constructor(readonly root: string) {
+  private constructor(readonly root: string, recover: boolean) {
     this.objects = new ObjectStore(root);
-    const { temp } = this.objects.cleanLeftovers();
+    const { temp } = recover ? this.objects.cleanLeftovers() : { temp: 0 };
     const indexPath = join(root, 'index.sqlite');
     const absent = !existsSync(indexPath);
     const { index, corrupt } = openIndex(indexPath);
     this.index = index;
     this.dags = openDagIndex(join(root, 'ipfs.sqlite'));
     try {
-      const { added, dropped, missing } = this.reconcile();
+      const { added, dropped, missing } = recover ? this.reconcile() : { added: 0, dropped: 0, missing: [] as string[] };
       this.openReport = { rebuilt: absent || corrupt !== null, corruptIndex: corrupt, tempFilesRemoved: temp, indexedFromObjects: added, droppedRows: dropped, missingObjects: missing };
     } catch (error) {
       index.close();
@@ -94,8 +94,13 @@ export class TensorStore {
     }
   }
 
-  static open(root: string): TensorStore {
-    return new TensorStore(root);
+  /**
+   * `recover: false` skips cleaning leftovers and reconciling the index with the objects: for a process that opens
+   * a store other live processes write to (a server worker), where another's temp file or fresh object is not a
+   * leftover. The process that opened the store first has done both.
+   */
+  static open(root: string, options: { recover?: boolean } = {}): TensorStore {
+    return new TensorStore(root, options.recover ?? true);
   }
 
   objectPath(cid: string): string {

@@ -191,7 +191,7 @@ interface Child {
 }
 
 async function serveChild(args: string[]): Promise<Child> {
-  const child = spawn(process.execPath, [join(REPO, 'src', 'bin', 'ipfrs.js'), 'serve', '--port', '0', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'serve', '--port', '0', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -216,7 +216,7 @@ test('ipfrs serve: the admin token is printed once, never logged; SIGTERM lets a
   assert.not.ok(first.stderr().includes(token), 'the token is not in the logs');
   // A large file, added by `ipfrs add` while the server runs.
   const added = await new Promise<string>((resolve, reject) => {
-    const add = spawn(process.execPath, [join(REPO, 'src', 'bin', 'ipfrs.js'), 'add', path, '--dtype', 'U8', '--shape', String(bytes.length), '--store', root, '--json'], { cwd: REPO });
+    const add = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'add', path, '--dtype', 'U8', '--shape', String(bytes.length), '--store', root, '--json'], { cwd: REPO });
     let out = '';
     add.stdout.on('data', (d) => (out += d));
     add.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out).cid) : reject(new Error(`ipfrs add: ${code}`))));
@@ -241,7 +241,7 @@ test('ipfrs serve: usage mistakes exit 2 with one line', async () => {
   const cases = [['--port', 'x'], ['--port', '70000'], ['--log-level', 'loud'], ['--public-url', 'ftp://x'], ['--bogus']];
   await Promise.all(
     cases.map(async (args) => {
-      const child = spawn(process.execPath, [join(REPO, 'src', 'bin', 'ipfrs.js'), 'serve', ...args, '--store', join(dir.path, 'usage')], { cwd: REPO });
+      const child = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'serve', ...args, '--store', join(dir.path, 'usage')], { cwd: REPO });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const code = await new Promise((resolve) => child.on('exit', resolve));

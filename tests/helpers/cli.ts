@@ -30,9 +30,9 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   return { code, stdout: stdout.bytes, stderr: stderr.bytes.toString('utf8') };
 }
 
-/** The installed bin, as a user runs it. */
+/** The CLI as a child process, from the sources (tsx); tests/e2e/dist.test.ts runs the built bin. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const result = spawnSync(process.execPath, [join(REPO, 'src', 'bin', 'ipfrs.js'), ...args], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), ...args], {
     env: { ...process.env, ...env },
     maxBuffer: 256 << 20,
   });

@@ -21,12 +21,13 @@ test('responses counted by route and status; bytes added up', () => {
   ]);
 });
 
-test('render: HELP and TYPE for every metric, the samples, one trailing newline', () => {
+test('render: HELP and TYPE for every metric, the samples, one trailing newline', async () => {
   const metrics = new Metrics();
+  metrics.cacheSource = () => CACHE;
   metrics.countResponse('download', 206);
   metrics.addBytes(123);
   metrics.inFlight = 2;
-  const text = metrics.render(CACHE);
+  const text = await metrics.render();
   assert.ok(text.endsWith('\n') && !text.endsWith('\n\n'));
   const lines = text.trimEnd().split('\n');
   const want: Array<[string, string, string]> = [
@@ -47,8 +48,8 @@ test('render: HELP and TYPE for every metric, the samples, one trailing newline'
     assert.ok(lines.includes(sample), sample);
   }
   assert.match(text, /^ipfrs_uptime_seconds \d+$/m);
-  // Every line is a comment or `name{labels} value`.
-  for (const line of lines) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? \d+)$/, line);
+  // Every line is a comment, `name{labels} value` or the blank line prom-client puts between metrics.
+  for (const line of lines) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? (\d+(\.\d+)?(e-?\d+)?|\+Inf)|)$/, line);
 });
 
 test.run();

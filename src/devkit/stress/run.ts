@@ -122,7 +122,7 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
     // ---- the data set, added with the CLI (what an operator does), CIDs checked against our own hashing
     const files = dataSet(options.seed ?? 20261125);
     for (const file of files) writeFileSync(join(work, file.fileName), file.bytes);
-    const added = execFileSync(process.execPath, [join(REPO, 'src', 'bin', 'ipfrs.js'), 'add', ...files.map((f) => join(work, f.fileName)), '--store', root, '--json'], { cwd: REPO })
+    const added = execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), 'add', ...files.map((f) => join(work, f.fileName)), '--store', root, '--json'], { cwd: REPO })
       .toString()
       .trim()
       .split('\n')

@@ -2,9 +2,9 @@
 import { audit } from '../../auth/audit.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import type { CacheEntryRecord } from '../services/ports.ts';
+import type { CacheEntryRecord, WorkerCacheRecord } from '../services/ports.ts';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../errors.ts';
-import { cacheSnapshot, statsStream, type CacheSnapshot } from '../services/stats-stream.ts';
+import { cacheSnapshot, freshCacheSnapshot, statsStream, type CacheSnapshot } from '../services/stats-stream.ts';
 import { guardAsync } from '../translate.ts';
 import { TensorFileRef } from './refs.ts';
 
@@ -35,6 +35,21 @@ const CacheEntry = builder.objectRef<CacheEntryRecord>('CacheEntry').implement({
   }),
 });
 
+const WorkerCacheStats = builder.objectRef<WorkerCacheRecord>('WorkerCacheStats').implement({
+  description: 'One server process\'s own cache (`ipfrs serve --workers N` runs N, each with its own mappings).',
+  fields: (t) => ({
+    worker: t.exposeInt('worker', { description: '0 for a single-process server, else the worker\'s id (1, 2, ...; a replaced worker gets a new one).' }),
+    pid: t.exposeInt('pid'),
+    entries: t.exposeInt('entries'),
+    maxEntries: t.exposeInt('maxEntries'),
+    mappedBytes: t.expose('mappedBytes', { type: 'SafeInt' }),
+    maxBytes: t.expose('maxBytes', { type: 'SafeInt' }),
+    hits: t.expose('hits', { type: 'SafeInt' }),
+    misses: t.expose('misses', { type: 'SafeInt' }),
+    evictions: t.expose('evictions', { type: 'SafeInt' }),
+  }),
+});
+
 const CacheStats = builder.objectRef<CacheSnapshot>('CacheStats').implement({
   description: 'The memory-mapped file cache: an LRU bounded by entries and by mapped bytes.',
   fields: (t) => ({
@@ -49,7 +64,12 @@ const CacheStats = builder.objectRef<CacheSnapshot>('CacheStats').implement({
       description: 'hits / (hits + misses); 0 before the first lookup.',
       resolve: (s) => (s.hits + s.misses === 0 ? 0 : s.hits / (s.hits + s.misses)),
     }),
-    files: t.field({ type: [CacheEntry], description: 'Most recently used first.', resolve: (s) => s.files }),
+    files: t.field({ type: [CacheEntry], description: 'Most recently used first (a file mapped by several workers once, its hits summed).', resolve: (s) => s.files }),
+    workers: t.field({
+      type: [WorkerCacheStats],
+      description: 'Each server process\'s figures; the fields above sum them.',
+      resolve: (s) => s.workers ?? [{ worker: 0, pid: process.pid, ...s }],
+    }),
   }),
 });
 
@@ -61,7 +81,7 @@ const EvictFromCachePayload = builder.objectRef<{ cid: string; evicted: boolean 
 });
 
 builder.queryField('cacheStats', (t) =>
-  t.field({ type: CacheStats, resolve: (_root, _args, ctx) => cacheSnapshot(ctx.cache) }),
+  t.field({ type: CacheStats, resolve: (_root, _args, ctx) => freshCacheSnapshot(ctx.cache) }),
 );
 
 builder.subscriptionField('cacheStats', (t) =>
@@ -86,8 +106,8 @@ builder.mutationFields((t) => ({
     description: 'Unmaps every file (views in use stay valid until released). Returns the stats after. Needs the admin scope.',
     authScopes: { admin: true },
     errors: { types: [ForbiddenError], directResult: true },
-    resolve: (_root, _args, ctx) => {
-      ctx.cache.clear();
+    resolve: async (_root, _args, ctx) => {
+      await ctx.cache.clear();
       audit(ctx.logger, ctx.auth, 'clearCache');
       ctx.cacheEvents.changed();
       return cacheSnapshot(ctx.cache);
@@ -99,8 +119,8 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     errors: { types: [ForbiddenError], directResult: true },
     args: { cid: t.arg({ type: 'CID', required: true }) },
-    resolve: (_root, { cid }, ctx) => {
-      const evicted = ctx.cache.evict(cid);
+    resolve: async (_root, { cid }, ctx) => {
+      const evicted = await ctx.cache.evict(cid);
       audit(ctx.logger, ctx.auth, 'evictFromCache', { cid, evicted });
       if (evicted) ctx.cacheEvents.changed();
       return { cid, evicted };

@@ -201,10 +201,10 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     errors: { types: [ForbiddenError], directResult: true },
     args: { cid: t.arg({ type: 'CID', required: true }) },
-    resolve: (_root, { cid }, ctx) => {
+    resolve: async (_root, { cid }, ctx) => {
       const deleted = guard(() => ctx.store.remove(cid), { argument: 'cid' });
       audit(ctx.logger, ctx.auth, 'deleteTensorFile', { cid, deleted });
-      if (ctx.cache.evict(cid)) ctx.cacheEvents.changed();
+      if (await ctx.cache.evict(cid)) ctx.cacheEvents.changed();
       return { cid, deleted };
     },
   }),

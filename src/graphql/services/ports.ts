@@ -37,6 +37,14 @@ export interface CacheStatsRecord {
   hits: number;
   misses: number;
   evictions: number;
+  /** Each server process's own figures (one entry unless `ipfrs serve --workers N`); the fields above sum them. */
+  workers?: WorkerCacheRecord[];
+}
+
+export interface WorkerCacheRecord extends Omit<CacheStatsRecord, 'workers'> {
+  /** 0 for a single-process server, else the node:cluster worker id. */
+  worker: number;
+  pid: number;
 }
 
 export interface CacheEntryRecord {
@@ -51,14 +59,19 @@ export interface CacheEntryRecord {
 
 export type CacheAccess = 'default' | 'sequential' | 'random' | 'hugepages';
 
-/** The mmap cache, keyed by CID (the server maps CIDs to object paths). */
+/**
+ * The mmap cache, keyed by CID (the server maps CIDs to object paths). With several worker processes, the mutations
+ * settle once every worker has done them, and stats() and files() cover every worker as of the last refresh().
+ */
 export interface CachePort {
   stats(): CacheStatsRecord;
   /** Most recently used first. */
   files(): CacheEntryRecord[];
-  clear(): void;
-  /** False when the CID was not mapped. */
-  evict(cid: string): boolean;
+  clear(): void | Promise<void>;
+  /** False when the CID was not mapped (in any worker). */
+  evict(cid: string): boolean | Promise<boolean>;
+  /** Brings the other workers' figures up to date (absent for one process, whose figures are always current). */
+  refresh?(): Promise<void>;
   /** Maps the object (off the main thread when populating) with the given advice; StoreError NOT_FOUND if absent. */
   warm(cid: string, options: { access: CacheAccess; populate: boolean }): Promise<CacheEntryRecord>;
 }

@@ -11,6 +11,12 @@ export function cacheSnapshot(cache: CachePort): CacheSnapshot {
   return { ...cache.stats(), files: cache.files() };
 }
 
+/** The snapshot after the other workers (if any) have reported their current figures. */
+export async function freshCacheSnapshot(cache: CachePort): Promise<CacheSnapshot> {
+  await cache.refresh?.();
+  return cacheSnapshot(cache);
+}
+
 export function createCacheEvents(): CacheEvents {
   const listeners = new Set<() => void>();
   return {
@@ -37,13 +43,19 @@ export function statsStream(cache: CachePort, events: CacheEvents, intervalMs: n
     lastKey = key;
     return snapshot;
   };
-  const check = () => {
+  const emit = () => {
     if (!waiting) return;
     const snapshot = changedSnapshot();
     if (!snapshot) return;
     const resolve = waiting;
     waiting = null;
     resolve({ value: snapshot, done: false });
+  };
+  // With several workers, their figures are fetched first (refresh never rejects); one process checks at once.
+  const check = () => {
+    if (!waiting) return;
+    if (cache.refresh) void cache.refresh().then(emit);
+    else emit();
   };
   const timer = setInterval(check, intervalMs);
   timer.unref();
@@ -60,11 +72,15 @@ export function statsStream(cache: CachePort, events: CacheEvents, intervalMs: n
   return {
     next() {
       if (closed) return Promise.resolve({ value: undefined, done: true });
-      const snapshot = changedSnapshot();
-      if (snapshot) return Promise.resolve({ value: snapshot, done: false });
-      return new Promise((resolve) => {
-        waiting = resolve;
-      });
+      const now = (): Promise<IteratorResult<CacheSnapshot>> => {
+        if (closed) return Promise.resolve({ value: undefined, done: true });
+        const snapshot = changedSnapshot();
+        if (snapshot) return Promise.resolve({ value: snapshot, done: false });
+        return new Promise((resolve) => {
+          waiting = resolve;
+        });
+      };
+      return cache.refresh ? cache.refresh().then(now) : now();
     },
     return() {
       close();
