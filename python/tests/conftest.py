@@ -73,6 +73,12 @@ class Server:
             threading.Thread(target=self._drain, args=(pipe,), daemon=True).start()
         self.admin_token = (store / "admin-token").read_text().strip()
 
+    @property
+    def workers(self) -> int:
+        """How many workers serve (--workers N in IPFRS_TEST_SERVE_ARGS; cacheStats sums theirs)."""
+        args = os.environ.get("IPFRS_TEST_SERVE_ARGS", "").split()
+        return int(args[args.index("--workers") + 1]) if "--workers" in args else 1
+
     def _drain(self, pipe) -> None:  # type: ignore[no-untyped-def]
         for line in pipe:
             self.output.append(line)
@@ -90,7 +96,8 @@ class Server:
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     store = Path(tempfile.mkdtemp(prefix="ipfrs-pytest-"))
-    running = Server(store / "store")
+    # IPFRS_TEST_SERVE_ARGS (e.g. "--workers 2"): the same contract suite against a server started another way.
+    running = Server(store / "store", os.environ.get("IPFRS_TEST_SERVE_ARGS", "").split())
     try:
         yield running
     finally:
