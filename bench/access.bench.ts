@@ -12,6 +12,7 @@ import { requestScript, runWrk } from './lib/load.ts';
 import { startIpfrs, startYogaUpload, type RunningServer } from './lib/servers.ts';
 import { alternate, GiB, median, MiB, sleep } from './lib/stats.ts';
 import { makeRow, skippedRow, type Row } from './lib/table.ts';
+import { rssAnon, sampleRssAnon } from './lib/rss.ts';
 
 const UPLOAD: RowHeader = {
   group: 'access',
@@ -45,14 +46,7 @@ interface UploadResult {
 function streamUpload(server: RunningServer, size: number, token: string | null, options: { cutAt?: number; before: number; fill?: number; query?: string }): Promise<UploadResult> {
   const chunk = Buffer.alloc(4 * MiB, options.fill ?? 0);
   const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
-  let peak = options.before;
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssAnon(server.pid));
-    } catch {
-      // gone: the request fails below
-    }
-  }, 20);
+  const sampler = sampleRssAnon(server.pid, options.before);
   const t0 = performance.now();
   return new Promise((resolve) => {
     const headers: Record<string, string> = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'x-graphql-yoga-csrf': '1' };
@@ -65,12 +59,7 @@ function streamUpload(server: RunningServer, size: number, token: string | null,
     const finish = () => {
       if (answered) return;
       answered = true;
-      clearInterval(timer);
-      try {
-        peak = Math.max(peak, rssAnon(server.pid));
-      } catch {
-        // gone
-      }
+      const peak = sampler.stop();
       req.destroy();
       resolve({ status, body, sent, growth: peak - options.before, seconds: (performance.now() - t0) / 1000 });
     };
@@ -97,12 +86,6 @@ function streamUpload(server: RunningServer, size: number, token: string | null,
     req.write(head(size, options.query));
     pump();
   });
-}
-
-function rssAnon(pid: number): number {
-  const match = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no RssAnon in /proc/${pid}/status`);
-  return Number(match[1]) * 1024;
 }
 
 async function settled(server: RunningServer): Promise<number> {

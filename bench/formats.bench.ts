@@ -14,7 +14,8 @@ import { findTool } from './lib/machine.ts';
 import { REPO_ROOT, startIpfrs, startNginx, type RunningServer } from './lib/servers.ts';
 import { alternate, GiB, MiB, sleep } from './lib/stats.ts';
 import { makeRow, skippedRow, type Row } from './lib/table.ts';
-import { rssAnon, sparseStore } from './memory.bench.ts';
+import { rssAnon, sampleRssAnon } from './lib/rss.ts';
+import { sparseStore } from './memory.bench.ts';
 
 const ARROW_MEMORY: RowHeader = {
   group: 'formats',
@@ -241,18 +242,12 @@ async function fetchAll(urls: string[], parallel: number, length: number): Promi
 
 /** Peak RssAnon of the server, sampled every 20 ms while `load` runs. */
 async function peakWhile(server: RunningServer, load: () => Promise<void>): Promise<number> {
-  let peak = rssAnon(server.pid);
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssAnon(server.pid));
-    } catch {
-      // the process went away: the load fails
-    }
-  }, 20);
+  const sampler = sampleRssAnon(server.pid, rssAnon(server.pid));
+  let peak = 0;
   try {
     await load();
   } finally {
-    clearInterval(timer);
+    peak = sampler.stop();
   }
-  return Math.max(peak, rssAnon(server.pid));
+  return peak;
 }

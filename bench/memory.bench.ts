@@ -1,7 +1,7 @@
 // Memory: how much anonymous memory (RssAnon: heap, buffers; not the page cache) the ipfrs server gains while it
 // serves a 4 GiB object once, against the plain Node createReadStream server serving the same file. Zero-copy
 // serving keeps the bytes in mapped file pages, which count as RssFile, never RssAnon.
-import { closeSync, ftruncateSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { guarded, type BenchContext, type RowHeader } from './lib/context.ts';
 import { download, probe } from './lib/load.ts';
@@ -9,6 +9,7 @@ import { findTool } from './lib/machine.ts';
 import { startIpfrs, startReadStream, type RunningServer } from './lib/servers.ts';
 import { alternate, GiB, median, MiB, sleep } from './lib/stats.ts';
 import { makeRow, type Row } from './lib/table.ts';
+import { rssAnon, sampleRssAnon } from './lib/rss.ts';
 
 function header(size: number): RowHeader {
   return {
@@ -109,12 +110,6 @@ export async function sparseStore(root: string, size: number, raw: { dtype: 'U8'
   return { cid, objectsDir: objects.objectsDir };
 }
 
-export function rssAnon(pid: number): number {
-  const match = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no RssAnon in /proc/${pid}/status`);
-  return Number(match[1]) * 1024;
-}
-
 /** Warm-up (the first request loads code paths and allocates what any request needs), then RssAnon at rest. */
 export async function settledLevel(server: RunningServer, path: string): Promise<number> {
   const warm = await probe(`${server.url}${path}`, { headers: { Range: 'bytes=0-1048575' } });
@@ -126,21 +121,14 @@ export async function settledLevel(server: RunningServer, path: string): Promise
 /** RssAnon is sampled every 20 ms during the download; growth = the peak minus `before`. */
 async function growthWhileServing(server: RunningServer, path: string, size: number, before: number): Promise<{ growth: number; seconds: number }> {
   const url = `${server.url}${path}`;
-  let peak = before;
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssAnon(server.pid));
-    } catch {
-      // the process went away: the download fails below
-    }
-  }, 20);
+  const sampler = sampleRssAnon(server.pid, before);
   const t0 = performance.now();
+  let peak = before;
   try {
     const result = await download(url, 180_000, findTool('curl'));
     if (result.status !== 200 || result.bytes !== size) throw new Error(`${server.name} served ${result.bytes} bytes with status ${result.status}`);
   } finally {
-    clearInterval(timer);
+    peak = sampler.stop();
   }
-  peak = Math.max(peak, rssAnon(server.pid));
   return { growth: peak - before, seconds: (performance.now() - t0) / 1000 };
 }
