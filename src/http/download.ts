@@ -210,6 +210,18 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     },
   };
 
+  /**
+   * The signature of a target that is not public: its key and expiry, or null for an unsigned request that a read
+   * token serves as a link would; anything else is a 403 saying which check failed.
+   */
+  const signatureOf = (path: string, params: URLSearchParams, at: number, bearerRead: boolean): ParsedTarget['signed'] => {
+    const ring = options.ring();
+    const verdict = verifyRequest(path, params, { ring, now: at, clockSkewSeconds: skew });
+    if (verdict.ok) return { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
+    if (bearerRead && verdict.reason === 'missing signature') return null;
+    throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
+  };
+
   /** Path, query and signature of a request target: from the memo, or parsed and verified (then memoised). */
   const parse = (url: string, bearerRead: boolean): ParsedTarget => {
     const memo = targets.get(url);
@@ -230,16 +242,7 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
     const params = new URLSearchParams(split.query);
     const query = parseDownloadQuery(params, path.target);
     if (!query.ok) throw new Refusal(query.status, 'BAD_REQUEST', query.reason);
-    let signed: ParsedTarget['signed'] = null;
-    if (!options.publicMode) {
-      const ring = options.ring();
-      const verdict = verifyRequest(split.pathname, params, { ring, now: at, clockSkewSeconds: skew });
-      if (verdict.ok) signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
-      // A read token serves an unsigned request like a link would.
-      else if (!(bearerRead && verdict.reason === 'missing signature')) {
-        throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
-      }
-    }
+    const signed = options.publicMode ? null : signatureOf(split.pathname, params, at, bearerRead);
     const parsed: ParsedTarget = { pathname: split.pathname, target: path.target, query: query.query, zarr: null, signed, resolved: null, generation: -1 };
     targets.set(url, parsed);
     return parsed;
@@ -249,17 +252,8 @@ export function createDownloadRoute(options: DownloadOptions): DownloadRoute {
   const parseZarr = (url: string, pathname: string, query: string, at: number, bearerRead: boolean): ParsedTarget => {
     const zarr = parseZarrPath(pathname);
     if (query !== '') throw new Refusal(400, 'BAD_REQUEST', 'the Zarr view takes no query parameters (a signed prefix carries its signature in the path)');
-    let signed: ParsedTarget['signed'] = null;
-    if (!options.publicMode) {
-      const ring = options.ring();
-      const params = new URLSearchParams(zarr.signature ? { exp: zarr.signature.exp, kid: zarr.signature.kid, sig: zarr.signature.sig } : {});
-      const verdict = verifyRequest(zarr.prefix, params, { ring, now: at, clockSkewSeconds: skew });
-      if (verdict.ok) signed = { kid: verdict.kid, key: ring.keys.get(verdict.kid)!, expiresAt: verdict.expiresAt };
-      // The plain path with a read token, as for other downloads.
-      else if (!(bearerRead && verdict.reason === 'missing signature')) {
-        throw new Refusal(403, 'FORBIDDEN', `${verdict.reason}: ${FORBIDDEN[verdict.reason]}`, {}, verdict.reason);
-      }
-    }
+    const params = new URLSearchParams(zarr.signature ? { exp: zarr.signature.exp, kid: zarr.signature.kid, sig: zarr.signature.sig } : {});
+    const signed = options.publicMode ? null : signatureOf(zarr.prefix, params, at, bearerRead);
     const parsed: ParsedTarget = { pathname, target: { kind: 'blob', cid: zarr.cid }, query: { slice: null, format: 'raw' }, zarr, signed, resolved: null, generation: -1 };
     targets.set(url, parsed);
     return parsed;
