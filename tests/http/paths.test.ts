@@ -3,14 +3,8 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { downloadPath, MAX_SLICE_LENGTH, parseDownloadPath, parseDownloadQuery, splitRequestTarget, type DownloadTarget } from '../../src/http/paths.ts';
 import { canonicalPath } from '../../src/http/sign.ts';
+import { BASE58, BLAKE3, CID, DAG_PB, UPPER, V0 } from '../helpers/cids.ts';
 
-const CID = 'bafkreigks6arfsq3xxfpvqrrwonchxcnu6do76auprhhfomao6c273sixm'; // CID of "a"
-// Valid CIDs, but not of the kind the store holds:
-const DAG_PB = 'bafybeigks6arfsq3xxfpvqrrwonchxcnu6do76auprhhfomao6c273sixm';
-const UPPER = 'BAFKREIGKS6ARFSQ3XXFPVQRRWONCHXCNU6DO76AUPRHHFOMAO6C273SIXM';
-const BASE58 = 'zb2rhkH7YENgBZDCu4DK5oQLHKiHQgbR8z9274uJb8X4gxYsc';
-const V0 = 'QmbyV4BASLJCFiCfKz37eNwFX8y6hefQ7LGpzvEwJQzNft';
-const BLAKE3 = 'bafk2bzacedfjpaiszin33sx2yiy3hgrd3rg2pbxp7akhyttsxgahpbnp5zelw';
 
 const plain = (x: unknown) => JSON.parse(JSON.stringify(x));
 

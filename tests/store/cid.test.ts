@@ -7,14 +7,8 @@ import { createHash } from 'node:crypto';
 import { CID as MultiformatsCID } from 'multiformats/cid';
 import { assertCid, cidFromSha256, cidOfBytes, createCidHasher, isStoreCid, normaliseCid } from '../../src/store/cid.ts';
 import { StoreError } from '../../src/store/errors.ts';
+import { BASE58, BLAKE3, CID, DAG_PB, UPPER, V0 } from '../helpers/cids.ts';
 
-const CID = 'bafkreigks6arfsq3xxfpvqrrwonchxcnu6do76auprhhfomao6c273sixm'; // CID of "a"
-// Valid CIDs, but not of the kind the store holds:
-const DAG_PB = 'bafybeigks6arfsq3xxfpvqrrwonchxcnu6do76auprhhfomao6c273sixm';
-const UPPER = 'BAFKREIGKS6ARFSQ3XXFPVQRRWONCHXCNU6DO76AUPRHHFOMAO6C273SIXM';
-const BASE58 = 'zb2rhkH7YENgBZDCu4DK5oQLHKiHQgbR8z9274uJb8X4gxYsc';
-const V0 = 'QmbyV4BASLJCFiCfKz37eNwFX8y6hefQ7LGpzvEwJQzNft';
-const BLAKE3 = 'bafk2bzacedfjpaiszin33sx2yiy3hgrd3rg2pbxp7akhyttsxgahpbnp5zelw';
 
 /** CID of `bytes`, encoded here by hand (the module decodes; this encodes). */
 function cidOf(bytes: Uint8Array): string {
