@@ -21,6 +21,10 @@ export function importerOptions(): ImporterOptions {
     reduceSingleLeafToSelf: true,
     chunker: fixedSize({ chunkSize: CHUNK_SIZE }),
     layout: balanced({ maxChildrenPerNode: MAX_CHILDREN }),
+    // One leaf at a time: the importer's default (10) makes it take ten 1 MiB leaves before it hashes any, and holds
+    // them all; our blockstore keeps no leaf and hashing is synchronous, so more buys nothing. With it, a 1 GiB
+    // upload grew the server's RssAnon by 85 MiB; with 1, by 45 MiB and in half the time.
+    blockWriteConcurrency: 1,
   };
 }
 
