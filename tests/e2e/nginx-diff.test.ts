@@ -8,6 +8,9 @@
 // an HTML page), so for 416 and 412 only the status and `Content-Range` (`bytes */<len>` for 416) are compared.
 // The slice is served raw (nginx types it application/octet-stream, as we type a raw slice); the .npy form, whose
 // ranges cross from the header into the data, is covered in http-download.test.ts.
+//
+// Every case runs twice: against the route in this process, and against `ipfrs serve --workers 2` (the built bin)
+// over the same store, each request on a connection of its own so both workers answer some.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { beforeAll } from '../helpers/hooks.ts';
@@ -19,6 +22,9 @@ import { NGINX_INSTALL, nginxBinary, startNginx, type RunningNginx } from '../he
 import { tempDir } from '../../src/devkit/paths.ts';
 import { rawGet, type RawResponse } from '../helpers/raw-http.ts';
 import { BLOB_SIZE, makeFixture, parseMultipart, startRoute, type Fixture, type RouteServer } from '../helpers/download-server.ts';
+import { spawnServer, type ServerChild } from '../../src/devkit/serve-child.ts';
+import { keyRingFromJSON, signPath } from '../../src/http/sign.ts';
+import { readFileSync } from 'node:fs';
 
 let fx: Fixture;
 let route: RouteServer;
@@ -27,6 +33,16 @@ let root: ReturnType<typeof tempDir>;
 let blobLink: string;
 let sliceLink: string;
 let sliceLength: number;
+let cluster: ServerChild;
+
+/** A server under test: its port and the signed links to the blob and to the slice. */
+interface Target {
+  name: string;
+  port: number;
+  blob: string;
+  slice: string;
+}
+let targets: Target[];
 
 beforeAll(test, async () => {
   requireTool('nginx', nginxBinary(), NGINX_INSTALL);
@@ -41,9 +57,24 @@ beforeAll(test, async () => {
   writeFileSync(join(root.path, 'blob'), fx.blob.bytes);
   writeFileSync(join(root.path, 'slice'), slice.body);
   nginx = await startNginx({ root: root.path });
+  const store = join(fx.dir.path, 'store');
+  cluster = await spawnServer(store, ['--workers', '2', '--public'], { timeoutMs: 120_000, built: true });
+  // The server made the store's signing keys at start: links signed with them are its own.
+  const ring = keyRingFromJSON(JSON.parse(readFileSync(join(store, 'signing-keys.json'), 'utf8')));
+  const sign = (path: string, params: Record<string, string> = {}) => signPath(path, params, { ring, expiresIn: 900 }).url;
+  targets = [
+    { name: 'in process', port: route.port, blob: blobLink, slice: sliceLink },
+    {
+      name: '--workers 2',
+      port: cluster.port,
+      blob: sign(downloadPath({ kind: 'blob', cid: fx.blob.record.cid })),
+      slice: sign(downloadPath({ kind: 'tensor', cid: fx.model.record.cid, name: 'w' }), { slice: '::3, 2:9' }),
+    },
+  ];
 });
 
 test.after(async () => {
+  if (cluster?.alive()) await cluster.stop();
   await nginx?.stop();
   await route?.close();
   root?.cleanup();
@@ -127,15 +158,15 @@ function compare(ours: RawResponse, theirs: RawResponse, where: string): void {
   assert.ok(ours.body.equals(theirs.body), `${where}: body (${ours.body.length} vs ${theirs.body.length} bytes)`);
 }
 
-/** Runs the cases on both servers; returns the statuses seen (multipart 206 as '206m'), to show what was covered. */
-async function runCases(ourPath: string, nginxPath: string, cases: typeof CASES): Promise<string[]> {
-  const ourTag = await etagOf(route.port, ourPath);
+/** Runs the cases on ours and nginx; returns the statuses seen (multipart 206 as '206m'), to show what was covered. */
+async function runCases(port: number, ourPath: string, nginxPath: string, cases: typeof CASES): Promise<string[]> {
+  const ourTag = await etagOf(port, ourPath);
   const theirTag = await etagOf(nginx.port, nginxPath);
   assert.ok(ourTag && theirTag);
   const seen: string[] = [];
   for (const [name, lines, method = 'GET'] of cases) {
     const [ours, theirs] = await Promise.all([
-      rawGet(route.port, ourPath, lines.map((l) => l.replace('$ETAG', ourTag)), method),
+      rawGet(port, ourPath, lines.map((l) => l.replace('$ETAG', ourTag)), method),
       rawGet(nginx.port, nginxPath, lines.map((l) => l.replace('$ETAG', theirTag)), method),
     ]);
     compare(ours, theirs, `${name} [${lines.join(' | ')}]`);
@@ -144,13 +175,15 @@ async function runCases(ourPath: string, nginxPath: string, cases: typeof CASES)
   return seen;
 }
 
-test('the blob route answers every Range case as nginx does', async () => {
-  const seen = await runCases(blobLink, '/blob', CASES);
-  assert.ok(seen.length >= 25, `${seen.length} cases`);
-  assert.equal([...new Set(seen)].sort(), ['200', '206', '206m', '304', '412', '416']);
+test('the blob route answers every Range case as nginx does, in process and with 2 workers', async () => {
+  for (const target of targets) {
+    const seen = await runCases(target.port, target.blob, '/blob', CASES);
+    assert.ok(seen.length >= 25, `${target.name}: ${seen.length} cases`);
+    assert.equal([...new Set(seen)].sort(), ['200', '206', '206m', '304', '412', '416'], target.name);
+  }
 });
 
-test('a slice link is its own resource: it answers as nginx serving exactly the slice bytes', async () => {
+test('a slice link is its own resource: it answers as nginx serving exactly the slice bytes, both ways', async () => {
   assert.ok(sliceLength > 100 && sliceLength < fx.model.bytes.length);
   const S = sliceLength;
   // The blob cases, with offsets that fall inside the slice's own length (and past it).
@@ -160,14 +193,25 @@ test('a slice link is its own resource: it answers as nginx serving exactly the 
     method,
   ]);
   cases.push(['past the slice, inside the file', [`Range: bytes=${S}-${S + 10}`]], ['the whole slice by suffix', [`Range: bytes=-${S}`]]);
-  const seen = await runCases(sliceLink, '/slice', cases);
-  assert.ok(seen.length >= 25, `${seen.length} cases`);
-  assert.equal([...new Set(seen)].sort(), ['200', '206', '206m', '304', '412', '416']);
+  for (const target of targets) {
+    const seen = await runCases(target.port, target.slice, '/slice', cases);
+    assert.ok(seen.length >= 25, `${target.name}: ${seen.length} cases`);
+    assert.equal([...new Set(seen)].sort(), ['200', '206', '206m', '304', '412', '416'], target.name);
+  }
 });
 
 test('two Range headers: both take the first', async () => {
   const lines = ['Range: bytes=0-1', 'Range: bytes=5-6'];
-  compare(await rawGet(route.port, blobLink, lines), await rawGet(nginx.port, '/blob', lines), 'two Range headers');
+  for (const target of targets) compare(await rawGet(target.port, target.blob, lines), await rawGet(nginx.port, '/blob', lines), `two Range headers, ${target.name}`);
+});
+
+test('with 2 workers, both workers answered the cases', async () => {
+  // Each rawGet is a connection of its own; the workers' pids in /metrics would need a scrape per worker, so ask
+  // the server which workers it has and check the download counters of each through cacheStats' per-worker list.
+  const response = await fetch(`${cluster.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ cacheStats { workers { pid misses } } }' }) });
+  const workers = ((await response.json()) as { data: { cacheStats: { workers: Array<{ pid: number; misses: number }> } } }).data.cacheStats.workers;
+  assert.is(workers.length, 2);
+  for (const worker of workers) assert.ok(worker.misses > 0, `worker ${worker.pid} served no download: ${JSON.stringify(workers)}`);
 });
 
 test.run();
