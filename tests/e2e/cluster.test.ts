@@ -14,6 +14,8 @@ import { freePort } from '../../src/devkit/ports.ts';
 import { bearer, call, grpcClients } from '../helpers/grpc.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promtoolCheck, promtoolPath } from '../helpers/tools.ts';
+import { auditServer } from 'graphql-http';
+import { CSRF_HEADER } from '../../src/graphql/yoga.ts';
 
 const dir = tempDir('ipfrs-cluster-');
 const store = join(dir.path, 'store');
@@ -165,6 +167,15 @@ test('the GraphQL contract holds on the cluster', async () => {
     const forbidden = await gql('mutation { clearCache { __typename } }');
     assert.is(forbidden.body.data!.clearCache.__typename, 'ForbiddenError');
   }
+});
+
+test('graphql-http\'s GraphQL over HTTP audit passes on the cluster as on one process', async () => {
+  // Its requests go over a kept-alive pool, spread by the kernel over both workers. A script sends the CSRF header.
+  const fetchFn = (input: RequestInfo | URL, init: RequestInit = {}) =>
+    fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), [CSRF_HEADER]: '1' } });
+  const results = await auditServer({ url: `${server.url}/graphql`, fetchFn });
+  assert.is(results.length, 61);
+  assert.equal(results.filter((r) => r.status !== 'ok').map((r) => `${r.name}: ${r.status}`), []);
 });
 
 test('gRPC is served by the workers too, on the one port: stats of both, Clear reaching both', async () => {
