@@ -1,7 +1,7 @@
 // Starts and stops the servers under test, each in its own process on 127.0.0.1: the ipfrs server, nginx in two
 // configurations, a plain Node createReadStream server and graphql-yoga's hello world.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ export interface RunningServer {
   port: number;
   /** The process that serves (nginx: the master; its one worker is a child of it). */
   pid: number;
+  /** What the server wrote to its log file (stdout and stderr) since this start. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,8 @@ async function spawnServer(spec: SpawnSpec): Promise<RunningServer> {
   mkdirSync(spec.logDir, { recursive: true });
   const logPath = join(spec.logDir, `${spec.name}.log`);
   const log = openSync(logPath, 'a');
+  // The log file is appended to across runs: only what this start writes belongs to it.
+  const logStart = statSync(logPath).size;
   const child: ChildProcess = spawn(spec.command, spec.args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', log, log],
@@ -57,6 +61,7 @@ async function spawnServer(spec: SpawnSpec): Promise<RunningServer> {
     url,
     port: spec.port,
     pid: child.pid ?? -1,
+    log: () => readFileSync(logPath).subarray(logStart).toString(),
     async stop() {
       running.delete(server);
       if (child.exitCode === null && child.signalCode === null) {
@@ -199,7 +204,11 @@ export async function startIpfrs(store: string, tmpDir: string, name = 'ipfrs', 
   });
 }
 
-/** `startIpfrs` with `--workers N`, resolved once every worker listens (cacheStats lists N). */
+/**
+ * `startIpfrs` with `--workers N`, resolved once the server has finished starting: every worker listens (cacheStats
+ * lists N) and the standby worker, which the primary builds only after that, is built (the primary logs it). A
+ * worker being built takes a core for seconds: measured before, the rows would time the server's start-up.
+ */
 export async function startIpfrsWorkers(store: string, tmpDir: string, workers: number, name = `ipfrs-${workers}w`): Promise<RunningServer> {
   const server = await startIpfrs(store, tmpDir, name, undefined, 0, ['--workers', String(workers)]);
   const query = JSON.stringify({ query: '{ cacheStats { workers { pid } } }' });
@@ -207,13 +216,13 @@ export async function startIpfrsWorkers(store: string, tmpDir: string, workers: 
     try {
       const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query, signal: AbortSignal.timeout(5000) });
       const body = (await response.json()) as { data?: { cacheStats: { workers: unknown[] | null } } };
-      if ((body.data?.cacheStats.workers?.length ?? 0) >= workers) return server;
+      if ((body.data?.cacheStats.workers?.length ?? 0) >= workers && server.log().includes('"msg":"standby worker built"')) return server;
     } catch {
       // not listening yet
     }
     if (waited > 120_000) {
       await server.stop();
-      throw new Error(`${name}: ${workers} workers did not all listen in 120 s`);
+      throw new Error(`${name}: ${workers} workers and the standby were not all ready in 120 s`);
     }
     await sleep(200);
   }
