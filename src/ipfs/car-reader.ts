@@ -1,10 +1,11 @@
 // Reading a CARv1 stream block by block, for the fetch from peers: @ipld/car's own decoder (readHeader,
 // readBlockHead) over a reader that copies each block's bytes once, from the socket's chunks into memory the caller
-// gives (a reused buffer for a leaf). CarBlockIterator allocates a fresh array per block and per refill, and copies
+// gives (a reused buffer for a leaf). No chunk of the source is kept once the next is asked for: the source may read
+// into the same memory again (see http-body.ts). CarBlockIterator allocates a fresh array per block and per refill, and copies
 // the bytes into it: 256 MiB of short-lived arrays per 256 MiB fetched, and with the blocks held ahead of the disk,
 // about 25 full garbage collections a fetch.
 import { readBlockHead, readHeader } from '@ipld/car/decoder';
-import type { CID } from 'multiformats/cid';
+import { CID } from 'multiformats/cid';
 
 type BytesReader = Parameters<typeof readBlockHead>[0];
 
@@ -25,16 +26,19 @@ export class CarStreamReader implements BytesReader {
     private readonly maxBlock: number,
   ) {}
 
-  /** The header's roots (CARv1 only: a CARv2 is refused). */
+  /** The header's roots (CARv1 only: a CARv2 is refused), copied out of the source's memory. */
   async header(): Promise<CID[]> {
     const header = await readHeader(this, 1);
-    return header.roots;
+    return header.roots.map((root) => CID.decode(root.bytes.slice()));
   }
 
   /** The next block, or null at the end of the stream. */
   async next(alloc: BlockAlloc): Promise<{ cid: CID; bytes: Uint8Array } | null> {
     if ((await this.upTo(1)).length === 0) return null;
-    const { cid, blockLength } = await readBlockHead(this);
+    const head = await readBlockHead(this);
+    // The decoder's CID views the bytes it was read from: a copy, as the source may reuse that memory.
+    const cid = CID.decode(head.cid.bytes.slice());
+    const { blockLength } = head;
     if (blockLength > this.maxBlock) throw new Error(`a block of ${blockLength} bytes (at most ${this.maxBlock} are taken)`);
     const bytes = alloc(cid, blockLength);
     if (bytes.byteLength !== blockLength) throw new Error('the block allocator returned the wrong length');
@@ -58,6 +62,7 @@ export class CarStreamReader implements BytesReader {
   }
 
   async exactly(length: number, seek = false): Promise<Uint8Array> {
+    if (length > this.maxBlock) throw new Error(`a CAR section of ${length} bytes (at most ${this.maxBlock} are taken)`);
     while (this.buffered < length && (await this.pull()));
     if (this.buffered < length) throw new Error('Unexpected end of data');
     const out = this.peek(length);
@@ -108,6 +113,14 @@ export class CarStreamReader implements BytesReader {
   /** Reads one more chunk; false at the end of the stream. */
   private async pull(): Promise<boolean> {
     if (this.ended) return false;
+    // What is left of the chunks so far (a varint or CID cut by the end of a read: a few bytes) is copied out of the
+    // source's memory first: asking for the next chunk lets the source read into it again.
+    if (this.buffered > 0) {
+      const rest = this.peek(this.buffered).slice();
+      this.chunks.length = 0;
+      this.chunks.push(rest);
+      this.offset = 0;
+    }
     const next = await this.source.next();
     if (next.done) {
       this.ended = true;
