@@ -1,9 +1,8 @@
 // Reading a CARv1 stream block by block, for the fetch from peers: @ipld/car's own decoder (readHeader,
 // readBlockHead) over a reader that copies each block's bytes once, from the socket's chunks into memory the caller
 // gives (a reused buffer for a leaf). No chunk of the source is kept once the next is asked for: the source may read
-// into the same memory again (see http-body.ts). CarBlockIterator allocates a fresh array per block and per refill, and copies
-// the bytes into it: 256 MiB of short-lived arrays per 256 MiB fetched, and with the blocks held ahead of the disk,
-// about 25 full garbage collections a fetch.
+// into the same memory again (see http-body.ts). CarBlockIterator allocates a fresh array per block and per refill
+// and copies the bytes into it: 256 MiB of short-lived arrays per 256 MiB fetched.
 import { readBlockHead, readHeader } from '@ipld/car/decoder';
 import { CID } from 'multiformats/cid';
 
