@@ -4,19 +4,22 @@
 // the leaves streamed in file order into the store's atomic ingest. A peer that sends a wrong block, stalls or
 // dies is dropped and the next one continues from the first byte still missing (entity-bytes=<offset>:*); when
 // all fail, StoreError UNAVAILABLE and nothing is stored (the ingest's temp file goes with the failed stream).
+import { webcrypto } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { CarBlockIterator } from '@ipld/car/iterator';
 import { equals } from 'multiformats/bytes';
 import { CID } from 'multiformats/cid';
 import { code as RAW_CODE } from 'multiformats/codecs/raw';
+import { from as hasherFrom } from 'multiformats/hashes/hasher';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { canonicalIpfsCid } from '../store/cid.ts';
 import { StoreError } from '../store/errors.ts';
 import type { TensorStore } from '../store/tensor-store.ts';
 import type { FileRecord } from '../store/types.ts';
+import { CarStreamReader } from './car-reader.ts';
 import { CONTENT_TYPE_BLOCK } from './gateway.ts';
-import { decodeNode, type UnixfsDag } from './unixfs.ts';
+import { getStreamed } from './http-body.ts';
+import { CHUNK_SIZE, decodeNode, type UnixfsDag } from './unixfs.ts';
 
 export interface FetchProgress {
   cid: string;
@@ -47,6 +50,8 @@ const DUP_CACHE_BYTES = 16 << 20;
 /** Verified bytes kept ahead of the disk: the network and the writes overlap instead of taking turns. */
 const READ_AHEAD_BYTES = 32 << 20;
 const DEFAULT_IDLE_MS = 30_000;
+/** The longest block taken: IPFS implementations refuse blocks over 2 MiB (bitswap's limit); this leaves room. */
+const MAX_BLOCK_BYTES = 4 << 20;
 
 class PeerFailure extends Error {}
 
@@ -86,7 +91,7 @@ export class PeerFetcher {
     const transfer = new Transfer(cid, peers.map((p) => p.replace(/\/+$/, '')), options, this);
     try {
       // A fetched file that is neither safetensors nor .npy is kept as bytes (U8): a peer sends no dtype or shape.
-      const { file } = await this.store.add(readAhead(transfer.bytes(), READ_AHEAD_BYTES), { name: options.name ?? cid, dag: () => transfer.dag(), unknownAsBytes: true });
+      const { file } = await this.store.add(readAhead(transfer.bytes(), READ_AHEAD_BYTES, (chunk) => transfer.release(chunk)), { name: options.name ?? cid, dag: () => transfer.dag(), unknownAsBytes: true });
       if (this.store.ipfsCidOf(file.cid) !== cid && file.cid !== cid) {
         throw new StoreError('IO', `fetched ${cid} but stored a file whose root is ${this.store.ipfsCidOf(file.cid)}`);
       }
@@ -122,6 +127,9 @@ class Transfer {
   private readonly root: CID;
   private readonly leaves: { cid: string; offset: number; length: number }[] = [];
   private readonly recent = new Map<string, Uint8Array>();
+  /** How many links of the verified nodes name each leaf: only one named more than once is kept in `recent`. */
+  private readonly leafLinks = new Map<string, number>();
+  private readonly pool = new LeafPool();
   /** Leaves met before: a peer sends each block once (dups=n), so a repeat not in `recent` is asked for alone. */
   private readonly seenLeaves = new Set<string>();
   private recentBytes = 0;
@@ -145,7 +153,15 @@ class Transfer {
     return { root: this.cid, nodes: [...this.nodes].map(([cid, bytes]) => ({ cid, bytes })), leaves: this.leaves };
   }
 
-  /** The file's bytes in order, each leaf verified. Throws StoreError UNAVAILABLE when every peer failed. */
+  /** A chunk bytes() gave is written: its buffer may take another leaf. */
+  release(chunk: Uint8Array): void {
+    this.pool.give(chunk);
+  }
+
+  /**
+   * The file's bytes in order, each leaf verified. A chunk's memory is reused once it is handed to release(), which
+   * its consumer calls when done with it. Throws StoreError UNAVAILABLE when every peer failed.
+   */
   async *bytes(): AsyncGenerator<Uint8Array> {
     for (const peer of this.peers) {
       if (this.stack.length === 0) break;
@@ -168,38 +184,32 @@ class Transfer {
     const query = this.offset > 0 ? `?format=car&dag-scope=entity&entity-bytes=${this.offset}:*` : '?format=car&dag-scope=all';
     const controller = new AbortController();
     const idleMs = this.options.idleTimeoutMs ?? DEFAULT_IDLE_MS;
-    let timer = setTimeout(() => controller.abort(), idleMs);
-    let res: IncomingMessage | undefined;
-    const touch = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(), idleMs);
-    };
+    const timer = setTimeout(() => controller.abort(), idleMs);
+    let res: { status: number; body: AsyncIterable<Uint8Array>; destroy(): void } | undefined;
+    const touch = () => void timer.refresh();
     try {
-      // node:http rather than fetch: its body streams several times faster here (fetch's web streams cost ~4x).
       try {
-        res = await get(`${peer}/ipfs/${this.cid}${query}`, { Accept: 'application/vnd.ipld.car; version=1; order=dfs; dups=n' }, controller.signal);
+        res = await getCar(`${peer}/ipfs/${this.cid}${query}`, controller.signal);
       } catch (error) {
         const cause = (error as { cause?: { message?: string } }).cause?.message;
         throw new PeerFailure(`unreachable (${(error as Error).message}${cause ? `: ${cause}` : ''})`);
       }
-      if (res.statusCode !== 200) {
-        res.resume();
-        throw new PeerFailure(`answered ${res.statusCode}`);
-      }
-      const body = res as AsyncIterable<Uint8Array>;
+      if (res.status !== 200) throw new PeerFailure(`answered ${res.status}`);
+      const body = res.body;
       const counted = (async function* () {
         for await (const chunk of body) {
           touch();
           yield chunk;
         }
       })();
-      let blocks: CarBlockIterator;
+      const car = new CarStreamReader(counted, MAX_BLOCK_BYTES);
       try {
-        blocks = await CarBlockIterator.fromIterable(counted);
+        await car.header();
       } catch (error) {
         throw new PeerFailure(`not a CAR (${(error as Error).message})`);
       }
-      const iterator = blocks[Symbol.asyncIterator]();
+      // A leaf's bytes go into a reused buffer (the pool), a node's into its own (the walk keeps it).
+      const alloc = (cid: CID, length: number) => (cid.code === RAW_CODE ? this.pool.take(length) : new Uint8Array(length));
       while (this.stack.length > 0) {
         // Blocks the walk already has (seen before, or sent again on a resume) come from memory.
         const local = this.local();
@@ -215,20 +225,25 @@ class Transfer {
           yield this.leaf(wanted.cid, wanted.offset, bytes, peer);
           continue;
         }
-        let next: IteratorResult<{ cid: CID; bytes: Uint8Array }>;
+        let block: { cid: CID; bytes: Uint8Array } | null;
         try {
-          next = await iterator.next();
+          block = await car.next(alloc);
         } catch (error) {
           throw new PeerFailure(`the stream broke (${(error as Error).message})`);
         }
-        if (next.done) throw new PeerFailure('the CAR ended before the DAG did');
-        const block = next.value;
+        if (!block) throw new PeerFailure('the CAR ended before the DAG did');
         if (!block.cid.equals(wanted.cid)) {
+          this.pool.give(block.bytes);
           // A node sent again on a resume (dag-scope=entity sends the path to the range): skip it once verified.
           if (this.nodes.has(block.cid.toString())) continue;
           throw new PeerFailure(`sent ${block.cid} where the DAG needs ${wanted.cid}`);
         }
-        await verify(block);
+        try {
+          await verify(block);
+        } catch (error) {
+          this.pool.give(block.bytes);
+          throw error;
+        }
         this.stack.pop();
         if (block.cid.code === RAW_CODE) {
           yield this.leaf(block.cid, wanted.offset, block.bytes, peer);
@@ -236,7 +251,6 @@ class Transfer {
           this.node(block.cid, wanted.offset, block.bytes);
         }
       }
-      await iterator.return?.();
     } finally {
       clearTimeout(timer);
       res?.destroy();
@@ -294,6 +308,10 @@ class Transfer {
     const children: { cid: CID; offset: number }[] = [];
     let at = offset;
     for (const link of links.links) {
+      if (link.cid.code === RAW_CODE) {
+        const key = link.cid.toString();
+        this.leafLinks.set(key, (this.leafLinks.get(key) ?? 0) + 1);
+      }
       children.push({ cid: link.cid, offset: at });
       at += link.size;
     }
@@ -308,8 +326,9 @@ class Transfer {
     this.offset += bytes.byteLength;
     this.owner.stats.bytes += bytes.byteLength;
     const key = cid.toString();
-    if (!this.recent.has(key) && bytes.byteLength <= DUP_CACHE_BYTES) {
-      this.recent.set(key, bytes);
+    if (!this.recent.has(key) && bytes.byteLength <= DUP_CACHE_BYTES && (this.leafLinks.get(key) ?? 0) > 1) {
+      // A copy: `bytes` may be a pooled buffer, which takes another leaf once written.
+      this.recent.set(key, bytes.slice());
       this.recentBytes += bytes.byteLength;
       for (const [old, kept] of this.recent) {
         if (this.recentBytes <= DUP_CACHE_BYTES) break;
@@ -320,6 +339,19 @@ class Transfer {
     if (peer !== null) this.options.onProgress?.({ cid: this.cid, bytes: this.offset, total: this.total, peer });
     return bytes;
   }
+}
+
+const CAR_ACCEPT = 'application/vnd.ipld.car; version=1; order=dfs; dups=n';
+
+/**
+ * The CAR's GET, once its response head has arrived. Over http: through getStreamed (its body read into reused
+ * buffers: node:http's fresh buffer per read cost ~20 full GCs a fetch); over https: node:https. Not fetch: its
+ * web streams cost ~4x here.
+ */
+async function getCar(url: string, signal: AbortSignal): Promise<{ status: number; body: AsyncIterable<Uint8Array>; destroy(): void }> {
+  if (url.startsWith('http:')) return getStreamed(new URL(url), { Accept: CAR_ACCEPT }, signal);
+  const res = await get(url, { Accept: CAR_ACCEPT }, signal);
+  return { status: res.statusCode ?? 0, body: res, destroy: () => void res.destroy() };
 }
 
 /** A GET whose response head has arrived; the body is the caller's to read. */
@@ -337,8 +369,11 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal):
   });
 }
 
-/** Pulls `source` ahead of its consumer, up to `limit` bytes; errors come out in order, after what came before. */
-async function* readAhead(source: AsyncGenerator<Uint8Array>, limit: number): AsyncGenerator<Uint8Array> {
+/**
+ * Pulls `source` ahead of its consumer, up to `limit` bytes; errors come out in order, after what came before. Each
+ * chunk goes to `release` once the consumer asks for the next one (or stops), or, never yielded, when this ends.
+ */
+async function* readAhead(source: AsyncGenerator<Uint8Array>, limit: number, release: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
   const queue: Uint8Array[] = [];
   let queued = 0;
   let done = false;
@@ -368,7 +403,11 @@ async function* readAhead(source: AsyncGenerator<Uint8Array>, limit: number): As
       if (chunk) {
         queued -= chunk.byteLength;
         wakeProducer?.();
-        yield chunk;
+        try {
+          yield chunk;
+        } finally {
+          release(chunk);
+        }
         continue;
       }
       if (done) break;
@@ -382,12 +421,45 @@ async function* readAhead(source: AsyncGenerator<Uint8Array>, limit: number): As
     wakeProducer?.();
     await producing;
     await source.return(undefined);
+    for (const chunk of queue.splice(0)) release(chunk);
   }
 }
 
+/** 1 MiB buffers for leaves, reused across a fetch: the bytes held ahead of the disk are not garbage every time. */
+class LeafPool {
+  private readonly free: ArrayBuffer[] = [];
+  /** Buffers handed out and not given back: give() takes only these, once each. */
+  private readonly lent = new Set<ArrayBuffer>();
+
+  take(length: number): Uint8Array {
+    if (length > CHUNK_SIZE) return new Uint8Array(length);
+    const buffer = this.free.pop() ?? new ArrayBuffer(CHUNK_SIZE);
+    this.lent.add(buffer);
+    return new Uint8Array(buffer, 0, length);
+  }
+
+  /** Any chunk may come back; only the pool's own buffers are kept. */
+  give(chunk: Uint8Array): void {
+    const buffer = chunk.buffer as ArrayBuffer;
+    if (!this.lent.delete(buffer)) return;
+    this.free.push(buffer);
+  }
+}
+
+/**
+ * multiformats' sha2-256 with WebCrypto's digest, which runs on libuv's thread pool: a block is verified there while
+ * the main thread hashes the file for the store's CID (multiformats' own, node:crypto's, would take the main thread
+ * for both: about 0.3 s each per 256 MiB here).
+ */
+const sha256OffThread = hasherFrom({
+  name: sha256.name,
+  code: sha256.code,
+  encode: async (bytes: Uint8Array) => new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes)),
+});
+
 async function verify(block: { cid: CID; bytes: Uint8Array }): Promise<void> {
   if (block.cid.multihash.code !== sha256.code) throw new PeerFailure(`${block.cid} is not a sha2-256 CID`);
-  const digest = await sha256.digest(block.bytes);
+  const digest = await sha256OffThread.digest(block.bytes);
   if (!equals(digest.bytes, block.cid.multihash.bytes)) throw new PeerFailure(`block ${block.cid} does not hash to its CID`);
 }
 

@@ -24,6 +24,11 @@ export interface TempObject {
 export type ByteSource = string | AsyncIterable<Uint8Array>;
 
 const TEMP_SUFFIX = '.part';
+/**
+ * Write-behind: after this many bytes, an fdatasync of what is written so far starts in the background while later
+ * bytes still arrive, so the disk flushes during the transfer and the fsync before the rename finds little left.
+ */
+const FLUSH_BEHIND_BYTES = 16 << 20;
 const TOMBSTONE_SUFFIX = '.removed';
 /** A temp file whose owner is alive is left alone unless nothing wrote it for this long (its pid was reused). */
 const OWNED_TEMP_AGE_MS = 24 * 3600_000;
@@ -132,8 +137,12 @@ export class ObjectStore {
     const hasher = createCidHasher();
     let size = 0;
     const handle = await open(path, 'wx', 0o600);
+    // One background flush at a time; its failure fails the ingest (at the next chunk or at the end).
+    const flush: { running: Promise<void> | null; failure: { error: unknown } | null } = { running: null, failure: null };
+    let unflushed = 0;
     try {
       for await (const chunk of chunksOf(source)) {
+        if (flush.failure) throw flush.failure.error;
         size += chunk.byteLength;
         if (size > maxBytes) throw new StoreError('TOO_LARGE', `file is larger than the limit of ${maxBytes} bytes`);
         hasher.update(chunk);
@@ -143,9 +152,21 @@ export class ObjectStore {
           const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);
           written += bytesWritten;
         }
+        unflushed += chunk.byteLength;
+        if (unflushed >= FLUSH_BEHIND_BYTES && !flush.running) {
+          unflushed = 0;
+          flush.running = handle.datasync().then(
+            () => void (flush.running = null),
+            (error: unknown) => void ((flush.failure ??= { error }), (flush.running = null)),
+          );
+        }
       }
+      await flush.running;
+      if (flush.failure) throw flush.failure.error;
+      // Still the fsync of the whole file before the rename: the flushes above only make it shorter.
       await handle.sync();
     } catch (error) {
+      await flush.running;
       await handle.close().catch(() => {});
       rmSync(path, { force: true });
       throw translateIoError(error);
