@@ -1,5 +1,6 @@
-// The GraphQL server: the schema on graphql-yoga with the request limits, CSRF prevention, masked errors and an
-// offline GraphiQL. src/server.ts mounts it on node:http; tests call `.fetch()` on it without a socket.
+// The GraphQL server: the schema on graphql-yoga with the request limits, CSRF prevention, masked errors, repeated
+// queries compiled by graphql-jit, and an offline GraphiQL. src/server.ts mounts it on node:http; tests call
+// `.fetch()` on it without a socket.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import { corsOption, useCsrfHeader, type CorsPolicyOptions } from './plugins/use
 import { useMaxAliases } from './plugins/use-max-aliases.ts';
 import { useMaxDepth } from './plugins/use-max-depth.ts';
 import { useMaxTokens } from './plugins/use-max-tokens.ts';
+import { useJit, type JitOptions } from './plugins/use-jit.ts';
 
 export interface YogaOptions {
   /** Default `/graphql`. */
@@ -32,6 +34,8 @@ export interface YogaOptions {
   cors?: CorsPolicyOptions;
   /** Where the example operations GraphiQL opens with live; default schema/operations. */
   operationsDir?: string;
+  /** When queries are compiled by graphql-jit (plugins/use-jit.ts). */
+  jit?: JitOptions;
 }
 
 export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -104,6 +108,8 @@ export function createYoga(services: GraphQLServices, options: YogaOptions = {})
       useMaxTokens({ maxTokens: options.maxTokens }),
       useMaxDepth({ maxDepth: options.maxDepth }),
       useMaxAliases({ maxAliases: options.maxAliases }),
+      // A query graphql-jit cannot compile still runs (with the executor); said once per document.
+      useJit({ onCompile: (name, compiled) => compiled || logger.info('graphql: graphql-jit could not compile a query; the executor runs it', { operation: name }), ...options.jit }),
       {
         // The response is built (its body serialised): this request's inline work leaves its client's tally.
         onResponse({ request }) {
