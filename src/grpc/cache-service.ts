@@ -10,6 +10,7 @@ import type { CacheStats } from './generated/ipfrs/v1/CacheStats.ts';
 import type { WatchStatsRequest__Output } from './generated/ipfrs/v1/WatchStatsRequest.ts';
 import { requireScope } from './auth.ts';
 import { serverStreaming, unary } from './handlers.ts';
+import { drained } from './streaming.ts';
 import { invalidArgument, notFound } from './status.ts';
 import { checkCid, type TensorServiceDeps } from './tensor-service.ts';
 
@@ -70,15 +71,7 @@ export function cacheService(deps: Pick<TensorServiceDeps, 'store' | 'cache' | '
       try {
         for (let next = await stream.next(); !next.done && !call.cancelled; next = await stream.next()) {
           // Pull-based like the GraphQL subscription: a slow client gets the latest snapshot when it drains.
-          if (!call.write(statsMessage(next.value))) await new Promise<void>((resolve) => {
-            const done = () => {
-              call.off('drain', done);
-              call.off('cancelled', done);
-              resolve();
-            };
-            call.once('drain', done);
-            call.once('cancelled', done);
-          });
+          if (!call.write(statsMessage(next.value))) await drained(call);
         }
         // Ended by shutdown: an OK end; by the client: nothing more to send.
         return !call.cancelled;

@@ -108,7 +108,7 @@ export async function writeChunks(
 }
 
 /** Waits for 'drain'; false if the call is cancelled first. */
-function drained(call: ServerWritableStream<unknown, unknown>): Promise<boolean> {
+export function drained(call: ServerWritableStream<unknown, unknown>): Promise<boolean> {
   if (call.cancelled) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onDrain = () => done(true);
