@@ -1,7 +1,7 @@
-// The blocks of a stored UnixFS DAG in depth-first order without duplicates, and their CARv1 stream (@ipld/car's
-// CarWriter) written to a socket with backpressure. Leaves are views of the object's mapping, never copies.
-import type { Writable } from 'node:stream';
-import { CarWriter } from '@ipld/car/writer';
+// The blocks of a stored UnixFS DAG in depth-first order without duplicates, and their CARv1 bytes as views to send
+// (the framing's lengths from @ipld/car). Leaves are views of the object's mapping, never copies.
+import { blockLength, close as closeCar, createWriter as createCarWriter, headerLength } from '@ipld/car/buffer-writer';
+import { varint } from 'multiformats';
 import { CID } from 'multiformats/cid';
 import { code as RAW_CODE } from 'multiformats/codecs/raw';
 import { decodeNode } from './unixfs.ts';
@@ -72,73 +72,31 @@ export function parseEntityBytes(text: string, size: number): EntityRange | null
   return { from, to: Math.min(to, size - 1) };
 }
 
-/** Small pieces (a block's varint and CID) are joined with the next large one into a single write. */
-const SMALL = 4096;
-
 /**
- * Writes the CARv1 of `blocks` (roots: [root]) to `out`, waiting for 'drain' whenever the socket's buffer is full.
- * Returns false when the peer went away first (the walk then stops).
+ * The CARv1 of `blocks` (roots: [root]) as views to send: the header, then per block its frame (the varint of the
+ * CID's and the bytes' length, and the CID) and its bytes, which stay views of the mapping. @ipld/car's
+ * buffer-writer gives the lengths (carLength); its streaming CarWriter handed each piece through a promise and an
+ * async queue, and its pacing by 'drain' left the socket idle between refills: send.ts's pacing serves a CAR as
+ * fast as /v1/blob.
  */
-export async function writeCar(out: Writable, root: CID, blocks: Iterable<Block>): Promise<boolean> {
-  const { writer, out: bytes } = CarWriter.create([root]);
-  let stopped = false;
-  let failure: unknown = null;
-  // The producer always closes the writer, so the loop below always ends: at the last block, at a failure (the
-  // connection is then cut by the caller), or soon after the peer left (`stopped`).
-  void (async () => {
-    try {
-      for (const block of blocks) {
-        if (stopped) break;
-        await writer.put(block);
-      }
-    } catch (error) {
-      failure = error;
-    } finally {
-      await writer.close().catch(() => {});
-    }
-  })();
-  const pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  for await (const chunk of bytes) {
-    if (stopped || out.destroyed) {
-      stopped = true;
-      continue; // drained, not written, so that the producer sees `stopped` and closes
-    }
-    if (chunk.byteLength < SMALL) {
-      pending.push(chunk);
-      pendingBytes += chunk.byteLength;
-      if (pendingBytes < SMALL) continue;
-    }
-    let ok = true;
-    out.cork();
-    if (pending.length) {
-      ok = out.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
-      pending.length = 0;
-      pendingBytes = 0;
-    }
-    if (chunk.byteLength >= SMALL) ok = out.write(chunk) && ok;
-    out.uncork();
-    if (!ok && !out.destroyed) await drainedOrClosed(out);
+export function* carViews(root: CID, blocks: Iterable<Block>): Generator<Uint8Array> {
+  const roots = [root];
+  yield closeCar(createCarWriter(new ArrayBuffer(headerLength({ roots })), { roots }));
+  for (const block of blocks) {
+    const size = block.cid.bytes.byteLength + block.bytes.byteLength;
+    const frame = new Uint8Array(blockLength(block) - block.bytes.byteLength);
+    varint.encodeTo(size, frame, 0);
+    frame.set(block.cid.bytes, frame.byteLength - block.cid.bytes.byteLength);
+    yield frame;
+    if (block.bytes.byteLength > 0) yield block.bytes;
   }
-  if (failure) throw failure;
-  if (pending.length && !out.destroyed) out.write(Buffer.concat(pending, pendingBytes));
-  return !out.destroyed;
 }
 
-/**
- * The socket's buffer emptied, or it closed. Both listeners go when either fires: `Promise.race` of two `once` left
- * the 'close' (and its 'error') listener of every wait on the response, thousands per 256 MiB.
- */
-function drainedOrClosed(out: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      out.off('drain', done);
-      out.off('close', done);
-      resolve();
-    };
-    out.on('drain', done);
-    out.on('close', done);
-  });
+/** The byte length of carViews(root, blocks): a CAR answer carries a Content-Length, so a cut one is seen as cut. */
+export function carLength(root: CID, blocks: Iterable<Block>): number {
+  let length = headerLength({ roots: [root] });
+  for (const block of blocks) length += blockLength(block);
+  return length;
 }
 
 export { CID };

@@ -20,6 +20,7 @@ import type { AuthPort } from '../graphql/services/ports.ts';
 import type { DownloadRoute } from '../http/download.ts';
 import { corsHeaders, corsPreflightHeaders, type HeaderMap } from '../http/headers.ts';
 import { INTERNAL_ERROR_BODY } from '../http/refusal.ts';
+import { sendViews } from '../http/send.ts';
 import { requestHeadersFromRaw } from '../http/request.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
@@ -27,7 +28,7 @@ import { canonicalIpfsCid, cidKind } from '../store/cid.ts';
 import { StoreError } from '../store/errors.ts';
 import type { TensorReader } from '../store/tensor-reader.ts';
 import type { TensorStore } from '../store/tensor-store.ts';
-import { dagBlocks, parseEntityBytes, writeCar, type DagScope, type EntityRange } from './car.ts';
+import { carLength, carViews, dagBlocks, parseEntityBytes, type DagScope, type EntityRange } from './car.ts';
 
 export const CONTENT_TYPE_BLOCK = 'application/vnd.ipld.raw';
 export const CONTENT_TYPE_CAR = 'application/vnd.ipld.car';
@@ -188,27 +189,24 @@ export function createGateway(options: GatewayOptions): { handle(req: IncomingMe
           Vary: 'Accept',
         };
         if (matchesEtag(req.headers['if-none-match'], etag)) return endWith(res, 304, headers, null);
-        if (method === 'HEAD') return endWith(res, 200, headers, null);
         const root = CID.parse(cid);
-        let blocks: Iterable<{ cid: CID; bytes: Uint8Array }>;
+        // Walked twice, once for the length: the walk reads the index's nodes and makes views, no bytes are read.
+        let blocks: () => Iterable<{ cid: CID; bytes: Uint8Array }>;
         if (file) {
           const mapped = reader.open(file);
           const source = { node: (c: string) => store.dagNode(c), leaf: (offset: number, length: number) => mapped.range(offset, offset + length) };
-          blocks = dagBlocks(root, size, source, scope, range);
+          blocks = () => dagBlocks(root, size, source, scope, range);
         } else {
-          blocks = [{ cid: root, bytes: blockBytes(cid)! }];
+          const only = [{ cid: root, bytes: blockBytes(cid)! }];
+          blocks = () => only;
         }
+        headers['Content-Length'] = String(carLength(root, blocks()));
+        if (method === 'HEAD') return endWith(res, 200, headers, null);
         res.writeHead(200, headers);
         let sent = 0;
-        const counted = (function* () {
-          for (const block of blocks) {
-            sent += block.bytes.byteLength;
-            yield block;
-          }
-        })();
         try {
-          await writeCar(res, root, counted);
-          res.end();
+          const whole = await sendViews(res, carViews(root, blocks()), { onBytes: (n) => (sent += n) });
+          if (!whole) res.destroy();
         } catch (error) {
           options.logger?.error('ipfs gateway: CAR stream failed', { error, cid });
           res.destroy();

@@ -83,6 +83,9 @@ test('CAR (?format=car and Accept): roots, dfs order, every block verified, expo
     assert.is(res.headers.get('content-type'), 'application/vnd.ipld.car; version=1; order=dfs; dups=n');
     assert.is(res.headers.get('x-ipfs-roots'), roots.big);
     assert.match(res.headers.get('cache-control')!, /immutable/);
+    assert.is(res.headers.get('content-length'), String(body.byteLength));
+    const head = await fetch(`${server.url}${path}`, { ...init, method: 'HEAD' });
+    assert.is(head.headers.get('content-length'), String(body.byteLength));
     const car = await carBlocks(body);
     assert.equal(car.roots, [roots.big]);
     assert.is(car.blocks.length, 5); // the root and 4 leaves
@@ -114,6 +117,8 @@ test('CAR: entity-bytes sends only the blocks a range needs; dag-scope=block onl
   assert.ok(Buffer.from(tail[1]!.bytes).equals(big.subarray(3 * MiB)));
   const all = await leavesOf('dag-scope=entity&entity-bytes=0:*');
   assert.is(all.length, 5);
+  const ranged = await get(`/ipfs/${roots.big}?format=car&dag-scope=entity&entity-bytes=${MiB - 1}:${MiB}`);
+  assert.is(ranged.res.headers.get('content-length'), String(ranged.body.byteLength));
   const block = await leavesOf('dag-scope=block');
   assert.equal(block.map((b) => b.cid.toString()), [roots.big]);
   await verifyAll([...second, ...across, ...tail, ...block]);
