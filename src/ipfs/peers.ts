@@ -4,13 +4,12 @@
 // the leaves streamed in file order into the store's atomic ingest. A peer that sends a wrong block, stalls or
 // dies is dropped and the next one continues from the first byte still missing (entity-bytes=<offset>:*); when
 // all fail, StoreError UNAVAILABLE and nothing is stored (the ingest's temp file goes with the failed stream).
-import { webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { equals } from 'multiformats/bytes';
 import { CID } from 'multiformats/cid';
 import { code as RAW_CODE } from 'multiformats/codecs/raw';
-import { from as hasherFrom } from 'multiformats/hashes/hasher';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { canonicalIpfsCid } from '../store/cid.ts';
 import { StoreError } from '../store/errors.ts';
@@ -18,6 +17,7 @@ import type { TensorStore } from '../store/tensor-store.ts';
 import type { FileRecord } from '../store/types.ts';
 import { CarStreamReader } from './car-reader.ts';
 import { CONTENT_TYPE_BLOCK } from './gateway.ts';
+import { HashThread } from './hash-thread.ts';
 import { getStreamed } from './http-body.ts';
 import { CHUNK_SIZE, decodeNode, type UnixfsDag } from './unixfs.ts';
 
@@ -425,42 +425,38 @@ async function* readAhead(source: AsyncGenerator<Uint8Array>, limit: number, rel
   }
 }
 
-/** 1 MiB buffers for leaves, reused across a fetch: the bytes held ahead of the disk are not garbage every time. */
+/**
+ * 1 MiB buffers for leaves, reused across a fetch: the bytes held ahead of the disk are not garbage every time.
+ * Shared memory, so that the hash thread reads a leaf where it lies.
+ */
 class LeafPool {
-  private readonly free: ArrayBuffer[] = [];
+  private readonly free: SharedArrayBuffer[] = [];
   /** Buffers handed out and not given back: give() takes only these, once each. */
-  private readonly lent = new Set<ArrayBuffer>();
+  private readonly lent = new Set<ArrayBufferLike>();
 
   take(length: number): Uint8Array {
     if (length > CHUNK_SIZE) return new Uint8Array(length);
-    const buffer = this.free.pop() ?? new ArrayBuffer(CHUNK_SIZE);
+    const buffer = this.free.pop() ?? new SharedArrayBuffer(CHUNK_SIZE);
     this.lent.add(buffer);
     return new Uint8Array(buffer, 0, length);
   }
 
   /** Any chunk may come back; only the pool's own buffers are kept. */
   give(chunk: Uint8Array): void {
-    const buffer = chunk.buffer as ArrayBuffer;
-    if (!this.lent.delete(buffer)) return;
+    const buffer = chunk.buffer;
+    if (!(buffer instanceof SharedArrayBuffer) || !this.lent.delete(buffer)) return;
     this.free.push(buffer);
   }
 }
 
-/**
- * multiformats' sha2-256 with WebCrypto's digest, which runs on libuv's thread pool: a block is verified there while
- * the main thread hashes the file for the store's CID (multiformats' own, node:crypto's, would take the main thread
- * for both: about 0.3 s each per 256 MiB here).
- */
-const sha256OffThread = hasherFrom({
-  name: sha256.name,
-  code: sha256.code,
-  encode: async (bytes: Uint8Array) => new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes)),
-});
+/** Blocks in the leaf pool's shared buffers are hashed on this thread, while the main thread hashes the file. */
+const hashThread = new HashThread();
 
 async function verify(block: { cid: CID; bytes: Uint8Array }): Promise<void> {
   if (block.cid.multihash.code !== sha256.code) throw new PeerFailure(`${block.cid} is not a sha2-256 CID`);
-  const digest = await sha256OffThread.digest(block.bytes);
-  if (!equals(digest.bytes, block.cid.multihash.bytes)) throw new PeerFailure(`block ${block.cid} does not hash to its CID`);
+  // Nodes, and blocks too large for the pool, are few and small: hashed here.
+  const digest = block.bytes.buffer instanceof SharedArrayBuffer ? await hashThread.sha256(block.bytes) : createHash('sha256').update(block.bytes).digest();
+  if (!equals(digest, block.cid.multihash.digest)) throw new PeerFailure(`block ${block.cid} does not hash to its CID`);
 }
 
 export { CONTENT_TYPE_BLOCK };
