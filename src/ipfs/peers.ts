@@ -238,17 +238,12 @@ class Transfer {
           if (this.nodes.has(block.cid.toString())) continue;
           throw new PeerFailure(`sent ${block.cid} where the DAG needs ${wanted.cid}`);
         }
-        try {
-          await verify(block);
-        } catch (error) {
-          this.pool.give(block.bytes);
-          throw error;
-        }
+        const bytes = await this.pool.verified(block);
         this.stack.pop();
         if (block.cid.code === RAW_CODE) {
-          yield this.leaf(block.cid, wanted.offset, block.bytes, peer);
+          yield this.leaf(block.cid, wanted.offset, bytes, peer);
         } else {
-          this.node(block.cid, wanted.offset, block.bytes);
+          this.node(block.cid, wanted.offset, bytes);
         }
       }
     } finally {
@@ -273,7 +268,7 @@ class Transfer {
       if (error instanceof PeerFailure) throw error;
       throw new PeerFailure(`the block ${cid} did not arrive (${(error as Error).message})`);
     }
-    await verify({ cid, bytes });
+    verify({ cid, bytes });
     return bytes;
   }
 
@@ -426,17 +421,18 @@ async function* readAhead(source: AsyncGenerator<Uint8Array>, limit: number, rel
 }
 
 /**
- * 1 MiB buffers for leaves, reused across a fetch: the bytes held ahead of the disk are not garbage every time.
- * Shared memory, so that the hash thread reads a leaf where it lies.
+ * 1 MiB buffers for leaves, reused across a fetch: the bytes held ahead of the disk are not garbage every time. The
+ * pool's leaves are hashed on the hash thread, their memory moved there and back, while the main thread hashes the
+ * file for the store's CID.
  */
 class LeafPool {
-  private readonly free: SharedArrayBuffer[] = [];
+  private readonly free: ArrayBuffer[] = [];
   /** Buffers handed out and not given back: give() takes only these, once each. */
   private readonly lent = new Set<ArrayBufferLike>();
 
   take(length: number): Uint8Array {
     if (length > CHUNK_SIZE) return new Uint8Array(length);
-    const buffer = this.free.pop() ?? new SharedArrayBuffer(CHUNK_SIZE);
+    const buffer = this.free.pop() ?? new ArrayBuffer(CHUNK_SIZE);
     this.lent.add(buffer);
     return new Uint8Array(buffer, 0, length);
   }
@@ -444,19 +440,43 @@ class LeafPool {
   /** Any chunk may come back; only the pool's own buffers are kept. */
   give(chunk: Uint8Array): void {
     const buffer = chunk.buffer;
-    if (!(buffer instanceof SharedArrayBuffer) || !this.lent.delete(buffer)) return;
+    if (!(buffer instanceof ArrayBuffer) || !this.lent.delete(buffer)) return;
     this.free.push(buffer);
+  }
+
+  /**
+   * Verifies a block; the bytes to use afterwards are the ones returned (a pool leaf comes back from the hash thread
+   * as a new view of its memory). A block that fails goes back to the pool.
+   */
+  async verified(block: { cid: CID; bytes: Uint8Array }): Promise<Uint8Array> {
+    const buffer = block.bytes.buffer;
+    if (!this.lent.has(buffer)) {
+      verify(block);
+      return block.bytes;
+    }
+    this.lent.delete(buffer);
+    const { digest, bytes } = await hashThread.sha256(block.bytes); // lost with the thread if it dies: not lent then
+    this.lent.add(bytes.buffer);
+    try {
+      checkHashed(block.cid, digest);
+    } catch (error) {
+      this.give(bytes);
+      throw error;
+    }
+    return bytes;
   }
 }
 
-/** Blocks in the leaf pool's shared buffers are hashed on this thread, while the main thread hashes the file. */
 const hashThread = new HashThread();
 
-async function verify(block: { cid: CID; bytes: Uint8Array }): Promise<void> {
-  if (block.cid.multihash.code !== sha256.code) throw new PeerFailure(`${block.cid} is not a sha2-256 CID`);
-  // Nodes, and blocks too large for the pool, are few and small: hashed here.
-  const digest = block.bytes.buffer instanceof SharedArrayBuffer ? await hashThread.sha256(block.bytes) : createHash('sha256').update(block.bytes).digest();
-  if (!equals(digest, block.cid.multihash.digest)) throw new PeerFailure(`block ${block.cid} does not hash to its CID`);
+/** Checks a block's CID against its bytes, which are hashed here: nodes, and leaves not in the pool, are few. */
+function verify(block: { cid: CID; bytes: Uint8Array }): void {
+  checkHashed(block.cid, createHash('sha256').update(block.bytes).digest());
+}
+
+function checkHashed(cid: CID, digest: Uint8Array): void {
+  if (cid.multihash.code !== sha256.code) throw new PeerFailure(`${cid} is not a sha2-256 CID`);
+  if (!equals(digest, cid.multihash.digest)) throw new PeerFailure(`block ${cid} does not hash to its CID`);
 }
 
 export { CONTENT_TYPE_BLOCK };
