@@ -1,7 +1,7 @@
 // The bytes of the store: objects/<cid> (read-only, replaced only by rename), meta/<cid>.json, tmp/ for ingest.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertCid, createCidHasher, normaliseCid } from './cid.ts';
 import { StoreError } from './errors.ts';
@@ -145,13 +145,16 @@ export class ObjectStore {
         if (flush.failure) throw flush.failure.error;
         size += chunk.byteLength;
         if (size > maxBytes) throw new StoreError('TOO_LARGE', `file is larger than the limit of ${maxBytes} bytes`);
-        hasher.update(chunk);
-        if (onChunk) await onChunk(chunk);
-        let written = 0;
-        while (written < chunk.byteLength) {
-          const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);
-          written += bytesWritten;
+        // The write (on libuv's pool) and the hash (here) both only read the chunk, so they run at the same time:
+        // per chunk the slower of the two, not their sum.
+        const writing = writeFully(handle, chunk);
+        try {
+          hasher.update(chunk);
+          if (onChunk) await onChunk(chunk);
+        } finally {
+          await writing.catch(() => {}); // the chunk stays ours until its write is done, even when we fail
         }
+        await writing;
         unflushed += chunk.byteLength;
         if (unflushed >= FLUSH_BEHIND_BYTES && !flush.running) {
           unflushed = 0;
@@ -294,4 +297,12 @@ export function translateIoError(error: unknown, path?: string): unknown {
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') return new StoreError('NO_SPACE', `${where}no space left on the store's disk; nothing was added`, { cause: error });
   if (code) return new StoreError('IO', `${where}${(error as Error).message}`, { cause: error });
   return error;
+}
+
+async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);
+    written += bytesWritten;
+  }
 }
