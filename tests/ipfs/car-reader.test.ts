@@ -3,25 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CarWriter } from '@ipld/car/writer';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { CarStreamReader } from '../../src/ipfs/car-reader.ts';
+import { carWriterBytes } from '../helpers/car.ts';
 
 const MiB = 1 << 20;
 
 async function carOf(payloads: Uint8Array[]): Promise<{ car: Uint8Array; blocks: { cid: CID; bytes: Uint8Array }[] }> {
   const blocks = await Promise.all(payloads.map(async (bytes) => ({ cid: CID.create(1, raw.code, await sha256.digest(bytes)), bytes })));
-  const { writer, out } = CarWriter.create([blocks[0]!.cid]);
-  const parts: Uint8Array[] = [];
-  const reading = (async () => {
-    for await (const part of out) parts.push(part);
-  })();
-  for (const block of blocks) await writer.put(block);
-  await writer.close();
-  await reading;
-  return { car: Buffer.concat(parts), blocks };
+  return { car: await carWriterBytes(blocks[0]!.cid, blocks), blocks };
 }
 
 /** `car` cut into pieces of the given sizes, in turn. */

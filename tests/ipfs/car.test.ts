@@ -2,35 +2,23 @@
 // what @ipld/car's own CarWriter writes for the same blocks, with carLength their exact length.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CarWriter } from '@ipld/car/writer';
 import { CarReader } from '@ipld/car/reader';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { carLength, carViews, dagBlocks, parseEntityBytes, type Block } from '../../src/ipfs/car.ts';
 import { CHUNK_SIZE, dagOf } from '../../src/ipfs/unixfs.ts';
+import { carWriterBytes } from '../helpers/car.ts';
 
 async function rawBlock(bytes: Uint8Array): Promise<Block> {
   return { cid: CID.createV1(raw.code, await sha256.digest(bytes)), bytes };
-}
-
-async function libraryCar(root: CID, blocks: Block[]): Promise<Uint8Array> {
-  const { writer, out } = CarWriter.create([root]);
-  const parts: Uint8Array[] = [];
-  const reading = (async () => {
-    for await (const part of out) parts.push(part);
-  })();
-  for (const block of blocks) await writer.put(block);
-  await writer.close();
-  await reading;
-  return Buffer.concat(parts);
 }
 
 test('carViews is what CarWriter writes, for small, empty and large blocks; carLength is its length', async () => {
   const blocks = [await rawBlock(new Uint8Array(0)), await rawBlock(new Uint8Array([1, 2, 3])), await rawBlock(new Uint8Array(200_000).fill(7))];
   const root = blocks[1]!.cid;
   const ours = Buffer.concat([...carViews(root, blocks)]);
-  assert.ok(ours.equals(await libraryCar(root, blocks)));
+  assert.ok(ours.equals(await carWriterBytes(root, blocks)));
   assert.is(carLength(root, blocks), ours.byteLength);
   const reader = await CarReader.fromBytes(ours);
   assert.equal((await reader.getRoots()).map(String), [root.toString()]);
