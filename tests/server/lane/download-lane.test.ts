@@ -416,6 +416,23 @@ test('HTTP/1.0, a missing Host, malformed lines, large heads: answered as node:h
   }
 });
 
+test('a head that never ends, sent 4 KiB at a time: 431 and a closed connection, as from node:http alone', async () => {
+  const answers = await Promise.all([lane, node].map((server) => withConnection(server, async (c) => {
+    c.write(`GET ${BLOB} HTTP/1.1\r\nHost: a\r\nX-Pad: `).catch(() => {});
+    // Writes stop mattering once the server has answered and closed (they may then fail: a reset).
+    for (let sent = 0; sent < 256 * 1024 && !c.closed; sent += 4096) {
+      await c.write('p'.repeat(4096)).catch(() => {});
+      await sleep(1);
+    }
+    const res = await c.readResponse({ timeoutMs: 5000 });
+    await c.waitClosed(5000);
+    return res;
+  })));
+  assert.is(answers[0]!.statusLine, answers[1]!.statusLine);
+  assert.is(answers[0]!.status, 431);
+  assert.is(withoutDate(answers[0]!.head), withoutDate(answers[1]!.head));
+});
+
 test('client half-close after two pipelined requests: both answered, then the server closes', async () => {
   for (const first of [req('GET', BLOB, 'Range: bytes=0-9'), req('GET', BIG)]) {
     await withConnection(lane, async (c) => {
