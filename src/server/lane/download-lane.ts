@@ -21,7 +21,7 @@ import type { DownloadRequest } from '../../http/request.ts';
 import { parseRequestHead } from './request-head.ts';
 import { headerLines, responseHead } from './response-head.ts';
 import { LaneResponse, type LaneObserver } from './lane-response.ts';
-import { checkSocketHandle, takeConnectionListener } from './node-internals.ts';
+import { checkSocketHandle, readIntoBuffer, releaseReadBuffer, takeConnectionListener } from './node-internals.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 
 export type { LaneObserver } from './lane-response.ts';
@@ -130,6 +130,13 @@ function fixedLinesOf(fixed: readonly string[] | null): string {
   return lines;
 }
 
+/**
+ * What every lane connection of the process reads into (net's `onread`, node-internals.ts readIntoBuffer): each
+ * read is copied out into the connection's `pending` at once, so one buffer serves them all, and no Buffer is made
+ * per read. 64 KiB, libuv's usual read size.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 const INTERNAL_ERROR_RESPONSE = `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(INTERNAL_ERROR_BODY)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${INTERNAL_ERROR_BODY}`;
 const REQUEST_TIMEOUT_HEAD = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
@@ -147,6 +154,8 @@ class LaneConnection {
   private clientEnded = false;
   /** Answers queued in memory past the socket's high-water mark: the next requests wait for 'drain'. */
   private draining = false;
+  /** Reads come to onRead from READ_BUFFER (false: as 'data' events, where this Node cannot do that). */
+  private buffered = false;
   private readonly keepAliveSeconds: number;
 
   constructor(
@@ -159,7 +168,8 @@ class LaneConnection {
 
   start(): void {
     const socket = this.socket;
-    socket.on('data', this.onData);
+    this.buffered = readIntoBuffer(socket, READ_BUFFER, this.onRead, this.lane.options.logger);
+    if (!this.buffered) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
@@ -198,6 +208,14 @@ class LaneConnection {
   private readonly onData = (chunk: Buffer): void => {
     this.activeAt = this.lane.clock;
     this.pending += chunk.toString('latin1');
+    if (this.current === null) this.serve();
+  };
+
+  private readonly onRead = (bytes: number, buffer: Buffer): void => {
+    this.activeAt = this.lane.clock;
+    this.pending += buffer.toString('latin1', 0, bytes);
+    // The shared buffer keeps no client's bytes once they are copied out.
+    buffer.fill(0, 0, bytes);
     if (this.current === null) this.serve();
   };
 
@@ -305,7 +323,8 @@ class LaneConnection {
   /** Gives the connection, and the bytes not answered yet, to node:http. */
   private handOff(): void {
     const socket = this.socket;
-    socket.off('data', this.onData);
+    if (this.buffered) releaseReadBuffer(socket);
+    else socket.off('data', this.onData);
     socket.off('end', this.onEnd);
     socket.off('error', this.onError);
     socket.off('close', this.onClose);

@@ -245,6 +245,32 @@ test('pipelined: lane requests then non-lane ones in the same packet, also behin
   });
 });
 
+test('the lane reads through its shared buffer (no \'data\' listener); a 2 MiB POST handed over with its start read ahead gets to node:http whole', async () => {
+  await withConnection(lane, async (c) => {
+    await c.write(req('GET', BLOB, 'Range: bytes=0-3'));
+    assert.ok((await c.readResponse()).body.equals(fx.blob.bytes.subarray(0, 4)));
+    const socket = lane.sockets.at(-1)!;
+    assert.ok(lane.lane!.holds(socket));
+    assert.is(socket.listenerCount('data'), 0, 'reads come to the lane\'s callback, not as \'data\' events');
+
+    // A lane request, then the head of a POST and the first bytes of its body in one packet; the rest of the body
+    // (more than the socket's stream holds at once) in later writes, which node:http reads after the hand-off.
+    const body = randomBytes(1024 * 1024).toString('hex');
+    const text = req('GET', BLOB, 'Range: bytes=4-7') + post(body);
+    const cut = text.indexOf('\r\n\r\n', text.indexOf('POST')) + 4 + 1000;
+    await c.write(text.slice(0, cut));
+    assert.ok((await c.readResponse()).body.equals(fx.blob.bytes.subarray(4, 8)));
+    for (let at = cut; at < text.length; at += 256 * 1024) await c.write(text.slice(at, at + 256 * 1024));
+    const echoed = await c.readResponse({ timeoutMs: 10_000 });
+    assert.is(echoed.status, 200);
+    assert.ok(echoed.body.toString('latin1') === `echo:${body}`, 'every byte of the body, in order');
+    assert.not.ok(lane.lane!.holds(socket), 'handed to node:http');
+    // And node:http goes on reading the connection.
+    await c.write(req('GET', '/other'));
+    assert.is((await c.readResponse()).body.toString(), 'other');
+  });
+});
+
 test('a head written byte by byte; a pipelined one split at every few bytes', async () => {
   await withConnection(lane, async (c) => {
     await c.trickle(req('GET', BLOB, 'Range: bytes=5-9', 'If-Range: "' + fx.blob.record.cid + '"'));
@@ -388,6 +414,23 @@ test('HTTP/1.0, a missing Host, malformed lines, large heads: answered as node:h
     assert.ok(fromLane!.res.body.equals(fromNode!.res.body), line);
     assert.is(fromLane!.open, fromNode!.open, `${line}: kept open`);
   }
+});
+
+test('a head that never ends, sent 4 KiB at a time: 431 and a closed connection, as from node:http alone', async () => {
+  const answers = await Promise.all([lane, node].map((server) => withConnection(server, async (c) => {
+    c.write(`GET ${BLOB} HTTP/1.1\r\nHost: a\r\nX-Pad: `).catch(() => {});
+    // Writes stop mattering once the server has answered and closed (they may then fail: a reset).
+    for (let sent = 0; sent < 256 * 1024 && !c.closed; sent += 4096) {
+      await c.write('p'.repeat(4096)).catch(() => {});
+      await sleep(1);
+    }
+    const res = await c.readResponse({ timeoutMs: 5000 });
+    await c.waitClosed(5000);
+    return res;
+  })));
+  assert.is(answers[0]!.statusLine, answers[1]!.statusLine);
+  assert.is(answers[0]!.status, 431);
+  assert.is(withoutDate(answers[0]!.head), withoutDate(answers[1]!.head));
 });
 
 test('client half-close after two pipelined requests: both answered, then the server closes', async () => {
