@@ -1,8 +1,8 @@
 // Fetching a file the store lacks from peers that speak the trustless gateway protocol (another ipfrs, kubo,
-// rainbow): a CARv1 stream of its UnixFS DAG, every block checked against its CID (SHA-256, leaves on hash-thread.ts) and
-// against the DAG (only a block a verified parent links to, in the order a depth-first walk needs it, is taken),
-// the leaves streamed in file order into the store's atomic ingest. A peer that sends a wrong block, stalls or
-// dies is dropped and the next one continues from the first byte still missing (entity-bytes=<offset>:*); when
+// rainbow): a CARv1 stream of its UnixFS DAG, every block checked against its CID (SHA-256; leaves on the hash
+// thread) and against the DAG (only a block a verified parent links to, in the order a depth-first walk needs it, is
+// taken), the leaves streamed in file order into the store's atomic ingest. A peer that sends a wrong block, stalls
+// or dies is dropped and the next one continues from the first byte still missing (entity-bytes=<offset>:*); when
 // all fail, StoreError UNAVAILABLE and nothing is stored (the ingest's temp file goes with the failed stream).
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
