@@ -20,11 +20,11 @@ export function parseWorkers(text: string | undefined): number {
 }
 
 function announce(io: CliIo, storeRoot: string, url: string, grpc: string | null, adminToken: { token: string; created: boolean }, workers: number): void {
-  println(io.stdout, `ipfrs serving ${storeRoot} on ${url}  (GraphQL: ${url}/graphql${grpc ? `, gRPC: ${grpc}` : ''})${workers > 1 ? `  with ${workers} workers` : ''}`);
-  if (adminToken.created) {
-    // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
-    println(io.stdout, `admin token (shown once, kept in ${storeRoot}/admin-token): ${adminToken.token}`);
-  }
+  const lines = [`ipfrs serving ${storeRoot} on ${url}  (GraphQL: ${url}/graphql${grpc ? `, gRPC: ${grpc}` : ''})${workers > 1 ? `  with ${workers} workers` : ''}`];
+  // Shown this once, on stdout only; it stays in <store>/admin-token (0600) for scripts and operators.
+  if (adminToken.created) lines.push(`admin token (shown once, kept in ${storeRoot}/admin-token): ${adminToken.token}`);
+  // One write: a reader that sees the URL line sees the token line with it (two writes to a pipe can arrive apart).
+  println(io.stdout, lines.join('\n'));
 }
 
 export const serve: Command = {
