@@ -99,6 +99,7 @@ export function sendViews(res: BodySink, views: Iterable<Uint8Array>, options: S
       if (error) return settle(false);
       pump();
     };
+    const canCork = res.cork !== undefined && res.uncork !== undefined;
     let corked = false;
     const uncork = () => {
       if (!corked) return;
@@ -136,7 +137,7 @@ export function sendViews(res: BodySink, views: Iterable<Uint8Array>, options: S
             }
           }
           queued++;
-          const small = chunk.byteLength < COALESCE_BYTES && res.cork !== undefined && res.uncork !== undefined;
+          const small = canCork && chunk.byteLength < COALESCE_BYTES;
           if (small && !corked) {
             res.cork!();
             corked = true;

@@ -205,19 +205,21 @@ class LaneConnection {
     else this.last = true;
   }
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.activeAt = this.lane.clock;
-    this.pending += chunk.toString('latin1');
-    if (this.current === null) this.serve();
-  };
+  private readonly onData = (chunk: Buffer): void => this.received(chunk.toString('latin1'));
 
   private readonly onRead = (bytes: number, buffer: Buffer): void => {
-    this.activeAt = this.lane.clock;
-    this.pending += buffer.toString('latin1', 0, bytes);
+    const text = buffer.toString('latin1', 0, bytes);
     // The shared buffer keeps no client's bytes once they are copied out.
     buffer.fill(0, 0, bytes);
-    if (this.current === null) this.serve();
+    this.received(text);
   };
+
+  /** Bytes from the client, by either read path. */
+  private received(text: string): void {
+    this.activeAt = this.lane.clock;
+    this.pending += text;
+    if (this.current === null) this.serve();
+  }
 
   /** The client will send nothing more (it may still read): answer what it asked, then close. */
   private readonly onEnd = (): void => {
