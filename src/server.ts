@@ -19,13 +19,14 @@ import { createCacheEvents } from './graphql/services/stats-stream.ts';
 import type { CachePort } from './graphql/services/ports.ts';
 import { createYoga, type GraphQLServer } from './graphql/yoga.ts';
 import type { RunningGrpcServer } from './grpc/server.ts';
-import { createDownloadRoute } from './http/download.ts';
+import { createDownloadRoute, type DownloadReply } from './http/download.ts';
 import { INTERNAL_ERROR_BODY, Refusal, refusalBody } from './http/refusal.ts';
 import { startDagBackfill } from './ipfs/backfill.ts';
-import { createGateway, isGatewayPath } from './ipfs/gateway.ts';
+import { createGateway, isGatewayPath, isGatewayUrl } from './ipfs/gateway.ts';
 import { missingDownloadCid } from './ipfs/fetch-through.ts';
 import { PeerFetcher } from './ipfs/peers.ts';
-import { requestHeadersFromRaw } from './http/request.ts';
+import { requestHeadersFromRaw, type DownloadRequest } from './http/request.ts';
+import type { BodySink } from './http/send.ts';
 import { MmapCache, MmapFile } from './mmap/index.ts';
 import { attachDownloadLane, type LaneObserver } from './server/lane/download-lane.ts';
 import { busyWithResponse, takeConnectionListeners } from './server/lane/node-internals.ts';
@@ -202,7 +203,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // gateway itself is admitted by the access model, in handle below).
   const gatewayFiles = createDownloadRoute({ store, reader, ring, publicMode: true, metrics, logger });
   const fetchMissing = peers.length > 0 ? async (cid: string) => void (await fetcher.fetch(cid)) : undefined;
-  const gateway = createGateway({ store, reader, files: gatewayFiles, public: options.ipfsGateway ?? false, auth: services.auth, fetchMissing, metrics, logger });
+  const gateway = createGateway({
+    store,
+    reader,
+    files: gatewayFiles,
+    public: options.ipfsGateway ?? false,
+    auth: services.auth,
+    // Admitted like every interface: the rate limit always; on a private store a read token, unless --ipfs-gateway
+    // opened the gateway to anyone (the gateway itself still asks non-public callers for a token).
+    admit: (request) => access.admit({ authorization: request.headers.authorization, peer: request.peer, forwardedFor: request.headers.forwardedFor }, 'ipfs', { reads: !options.ipfsGateway }),
+    fetchMissing,
+    logger,
+  });
+  // The lane answers /v1, /zarr and /ipfs requests (request-head.ts): each by its own route.
+  const laneRoute = {
+    reply: (request: DownloadRequest) => (isGatewayUrl(request.url) ? gateway.reply(request) : download.reply(request)),
+    send: (sink: BodySink, reply: DownloadReply, url: string) => (isGatewayUrl(url) ? gateway.send(sink, reply, url) : download.send(sink, reply, url)),
+  };
   /** With peers, a download of a CID the store lacks fetches it first, once the route said 404 (after the signature check). */
   const downloadFetching = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '';
@@ -303,17 +320,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         case 'download':
           done = fetchMissing ? downloadFetching(req, res) : download.handle(req, res);
           break;
-        case 'ipfs': {
-          // Admitted like every interface: the rate limit always; on a private store a read token, unless
-          // --ipfs-gateway opened the gateway to anyone (the gateway itself still asks non-public callers for a token).
-          const admission = access.admit(accessRequestOf(req), 'ipfs', { reads: !options.ipfsGateway });
-          if (!admission.ok) {
-            refuseHttp(req, res, admission);
-            break;
-          }
+        case 'ipfs':
           done = gateway.handle(req, res);
           break;
-        }
         case 'healthz':
           done = sendText(res, req, closing ? 503 : 200, 'application/json; charset=utf-8', `${JSON.stringify({ status: closing ? 'shutting down' : 'ok' })}\n`);
           break;
@@ -349,18 +358,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const laneObserver: LaneObserver = {
     timed: true,
     started: () => metrics.inFlight++,
-    finished: ({ method, url, status, aborted, startedAt }) => requestDone('download', method, url, status, startedAt, aborted, true),
+    finished: ({ method, url, status, aborted, startedAt }) => requestDone(routeOf(url), method, url, status, startedAt, aborted, true),
   };
   const lane =
     options.downloadLane === false
       ? null
       : attachDownloadLane(server, {
-          route: download,
+          route: laneRoute,
           keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
           headersTimeoutMs: server.headersTimeout,
           closing: () => closing,
           observer: laneObserver,
-          ...(fetchMissing ? { handOff: (url: string) => missingDownloadCid(url, store) !== null } : {}),
+          ...(fetchMissing ? { handOff: (url: string) => (isGatewayUrl(url) ? gateway.missing(url) : missingDownloadCid(url, store)) !== null } : {}),
           logger,
         });
   // Node's closeIdleConnections (also run by server.close()) takes a response as done once end() is called, so it
@@ -466,13 +475,6 @@ function accessRequestOf(req: IncomingMessage): AccessRequest {
 function selfOriginsOf(req: IncomingMessage, publicUrl: string | null | undefined): string[] {
   const self = req.headers.host ? [`http://${req.headers.host}`] : [];
   return publicUrl ? [...self, publicUrl] : self;
-}
-
-/** A refusal of the access model as the download route words its own (http/refusal.ts). */
-function refuseHttp(req: IncomingMessage, res: ServerResponse, refusal: Extract<Admission, { ok: false }>): void {
-  const body = refusalBody(new Refusal(refusal.status, refusal.code, refusal.message));
-  res.writeHead(refusal.status, { ...refusal.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store' });
-  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 /** GraphiQL's page itself (a browser's GET of /graphql without a query): no data, so open on a private server. */

@@ -19,7 +19,7 @@ import type { FileRecord, TensorRecord } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { evaluatePreconditions, type Precondition } from './conditional.ts';
-import { corsHeaders, corsPreflightHeaders, varyingHeaderList, type CachePolicy, type HeaderList, type HeaderMap, type Representation } from './headers.ts';
+import { corsHeaders, corsPreflightHeaders, headerList, varyingHeaderList, type CachePolicy, type HeaderList, type HeaderMap, type Representation } from './headers.ts';
 import { planMultipart } from './multipart.ts';
 import { asRefusal, INTERNAL_ERROR, Refusal, refusalBody } from './refusal.ts';
 import { PUBLIC_CACHE, resolveBlob, resolveFile, resolveTensor, type Lookups, type Resolved } from './representations.ts';
@@ -399,7 +399,8 @@ function* multipartViews(plan: ReturnType<typeof planMultipart>, views: (range: 
   yield plan.tail;
 }
 
-function errorReply(refusal: Refusal, method: string): DownloadReply {
+/** A refusal as an answer: its JSON body (none for HEAD), no-store, CORS; what the route and the IPFS gateway send alike. */
+export function errorReply(refusal: Refusal, method: string): DownloadReply {
   const body = Buffer.from(refusalBody(refusal));
   const headers = headerList({
     'Content-Type': 'application/json; charset=utf-8',
@@ -410,12 +411,6 @@ function errorReply(refusal: Refusal, method: string): DownloadReply {
     ...refusal.headers,
   });
   return { status: refusal.status, fixed: null, headers, body: method === 'HEAD' ? null : body };
-}
-
-function headerList(map: HeaderMap): HeaderList {
-  const list: HeaderList = [];
-  for (const name in map) list.push(name, map[name]!);
-  return list;
 }
 
 /** The request target for logs, its signature redacted: a signed link is a credential until it expires. */

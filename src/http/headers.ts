@@ -124,6 +124,13 @@ export function corsHeaders(): HeaderMap {
   return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': EXPOSED_HEADERS_VALUE };
 }
 
+/** A header map as the flat [name, value, ...] list replies carry. */
+export function headerList(map: HeaderMap): HeaderList {
+  const list: HeaderList = [];
+  for (const name in map) list.push(name, map[name]!);
+  return list;
+}
+
 /** For OPTIONS on a download path (answer 204). */
 export function corsPreflightHeaders(): HeaderMap {
   return {

@@ -10,6 +10,8 @@ export interface RequestHeaders {
   /** For src/auth: a bearer token (a read token serves like a signed link) and, behind a trusted proxy, the client. */
   authorization?: string | undefined;
   forwardedFor?: string | undefined;
+  /** For the IPFS gateway (src/ipfs/gateway.ts): the answer's type (raw block, CAR or the file). */
+  accept?: string | undefined;
 }
 
 export interface DownloadRequest {
@@ -27,7 +29,7 @@ export function noRequestHeaders(): RequestHeaders {
 }
 
 /** The request headers the route reads (lower case): whichever transport parsed the request, only these. */
-export const ROUTE_HEADERS: readonly string[] = ['range', 'if-match', 'if-range', 'if-none-match', 'authorization', 'x-forwarded-for'];
+export const ROUTE_HEADERS: readonly string[] = ['range', 'if-match', 'if-range', 'if-none-match', 'authorization', 'x-forwarded-for', 'accept'];
 
 /**
  * A table by name length, 1 where some name of `names` has that length: a header line is lower-cased and compared
@@ -66,6 +68,9 @@ export function addRequestHeader(found: RequestHeaders, name: string, value: str
       break;
     case 'x-forwarded-for':
       found.forwardedFor = joined(found.forwardedFor, value);
+      break;
+    case 'accept':
+      found.accept = joined(found.accept, value);
       break;
   }
 }

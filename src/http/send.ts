@@ -3,7 +3,7 @@
 // the mapping. Stops as soon as the client goes away, and keeps no reference to any view once it returns, so the
 // mappings can be unmapped when the GC collects them (even if the cache evicted them meanwhile).
 //
-// Backpressure by write callbacks rather than 'drain': at most `depth` chunks are queued on the socket at a time,
+// Backpressure by write callbacks rather than 'drain': at most `depth` chunks' bytes are queued on the socket at a time,
 // and the next is written as soon as one of them reaches the kernel. Waiting for 'drain' (an empty queue) leaves
 // the socket idle between refills; keeping a few chunks queued keeps it busy while bounding what is held.
 
@@ -26,7 +26,7 @@ export interface BodySink {
 
 /** 1 MiB: large enough that the per-write cost is nothing next to the copy into the socket, small enough to pace. */
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
-/** Chunks queued at once: at most depth x chunk bytes wait in user space per response. */
+/** Chunks' worth of bytes queued at once: at most about depth x chunk bytes wait in user space per response. */
 export const DEFAULT_DEPTH = 4;
 /**
  * A view shorter than this (a CAR block's frame, a multipart boundary) goes out corked with the next one: written
@@ -50,9 +50,14 @@ export function sendViews(res: BodySink, views: Iterable<Uint8Array>, options: S
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const depth = options.depth ?? DEFAULT_DEPTH;
   const iterator = views[Symbol.iterator]();
+  // Backpressure counts bytes, not writes: a CAR's 40-byte frames would otherwise take half the queue's places, and
+  // keep only half as many bytes on the way to the socket as /v1/blob's 1 MiB chunks (the socket then idled).
+  const limit = depth * chunkBytes;
   let view: Uint8Array | null = null;
   let offset = 0;
+  /** Bytes written whose write callback has not come yet, and each write's size, oldest first (callbacks come in order). */
   let queued = 0;
+  const inFlight: number[] = [];
   let ended = false;
   // One view pulled ahead, so that the last chunk goes out with end(): one write instead of two for a small body.
   let ahead: IteratorResult<Uint8Array> | null = null;
@@ -95,7 +100,7 @@ export function sendViews(res: BodySink, views: Iterable<Uint8Array>, options: S
     };
     const onClose = () => settle(res.writableFinished);
     const written = (error?: Error | null) => {
-      queued--;
+      queued -= inFlight.shift()!;
       if (error) return settle(false);
       pump();
     };
@@ -108,7 +113,7 @@ export function sendViews(res: BodySink, views: Iterable<Uint8Array>, options: S
     };
     const pump = () => {
       try {
-        while (!settled && !ended && queued < depth) {
+        while (!settled && !ended && queued < limit) {
           if (res.destroyed) return settle(false);
           if (view === null || offset >= view.byteLength) {
             const next = pull();
@@ -136,7 +141,8 @@ export function sendViews(res: BodySink, views: Iterable<Uint8Array>, options: S
               return;
             }
           }
-          queued++;
+          queued += chunk.byteLength;
+          inFlight.push(chunk.byteLength);
           const small = canCork && chunk.byteLength < COALESCE_BYTES;
           if (small && !corked) {
             res.cork!();

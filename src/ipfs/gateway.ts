@@ -17,15 +17,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CID } from 'multiformats/cid';
 import { authenticate } from '../graphql/services/auth.ts';
 import type { AuthPort } from '../graphql/services/ports.ts';
-import type { DownloadRoute } from '../http/download.ts';
-import { corsHeaders, corsPreflightHeaders, type HeaderMap } from '../http/headers.ts';
-import { INTERNAL_ERROR_BODY } from '../http/refusal.ts';
-import { sendViews } from '../http/send.ts';
-import { requestHeadersFromRaw } from '../http/request.ts';
+import { errorReply, type DownloadAdmission, type DownloadReply, type DownloadRoute } from '../http/download.ts';
+import { corsHeaders, corsPreflightHeaders, headerList, type HeaderMap } from '../http/headers.ts';
+import { asRefusal, INTERNAL_ERROR, Refusal } from '../http/refusal.ts';
+import { requestHeadersFromRaw, type DownloadRequest } from '../http/request.ts';
+import type { BodySink } from '../http/send.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { Metrics } from '../telemetry/metrics.ts';
 import { canonicalIpfsCid, cidKind } from '../store/cid.ts';
-import { StoreError } from '../store/errors.ts';
 import type { TensorReader } from '../store/tensor-reader.ts';
 import type { TensorStore } from '../store/tensor-store.ts';
 import { carLength, carViews, dagBlocks, parseEntityBytes, type DagScope, type EntityRange } from './car.ts';
@@ -38,42 +36,69 @@ const IMMUTABLE = 'public, max-age=29030400, immutable';
 /** A whole object as one raw block (its own CID asked for with format=raw or car) is sent up to this size. */
 const MAX_WHOLE_OBJECT_BLOCK = 1 << 30;
 const KNOWN_QUERY = new Set(['format', 'dag-scope', 'entity-bytes', 'car-version', 'car-order', 'car-dups', 'filename', 'download']);
+const EXPOSED = 'Content-Range, Content-Length, ETag, Accept-Ranges, X-Ipfs-Path, X-Ipfs-Roots, Content-Disposition';
 
 export interface GatewayOptions {
   store: TensorStore;
   reader: TensorReader;
-  /** A download route in public mode: the file's bytes are its /v1/blob answer. */
+  /**
+   * A download route in public mode: the file's bytes are its /v1/blob answer, and every body goes out with its
+   * `send` (pacing, the served-bytes metric, a cut connection on a failure).
+   */
   files: DownloadRoute;
   /** --ipfs-gateway: no token needed. */
   public: boolean;
   auth: AuthPort;
+  /** The access model, asked once per request before anything else (rate limit, a private store's read token). */
+  admit?: (request: DownloadRequest) => { ok: true } | Extract<DownloadAdmission, { ok: false }>;
   /**
    * With peers (--peer): fetches a CID the store lacks and resolves once it is stored (rejects when no peer has
    * it). Absent: a missing CID is a 404.
    */
   fetchMissing?: (cid: string) => Promise<void>;
-  metrics?: Metrics;
   logger?: Logger;
+}
+
+/**
+ * The gateway as the transports use it, as they use the download route: `reply` and `send` on the download lane,
+ * `handle` on node:http, which also fetches a CID the store lacks from the peers first.
+ */
+export interface Gateway {
+  /** The answer to a request of /ipfs. Never throws; a CID the store lacks is a 404 here. */
+  reply(request: DownloadRequest): DownloadReply;
+  /** Writes a reply's body, then ends the sink (the download route's send). */
+  send(sink: BodySink, reply: DownloadReply, url: string): Promise<void> | void;
+  /** With peers: the CID a well-formed request names that the store lacks (`handle` fetches it first); else null. */
+  missing(url: string): string | null;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
 }
 
 type Kind = 'raw' | 'car' | 'file';
 
-class GatewayError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: HeaderMap = {},
-  ) {
-    super(message);
-  }
+/** A CID to fetch from the peers before the request can be answered. */
+interface Missing {
+  missing: string;
 }
 
 export function isGatewayPath(pathname: string): boolean {
   return pathname === '/ipfs' || pathname.startsWith('/ipfs/');
 }
 
-export function createGateway(options: GatewayOptions): { handle(req: IncomingMessage, res: ServerResponse): Promise<void> } {
+/** Whether a request target (path and query) is the gateway's: isGatewayPath without cutting the query off first. */
+export function isGatewayUrl(url: string): boolean {
+  if (!url.startsWith('/ipfs')) return false;
+  const next = url.charCodeAt(5);
+  return Number.isNaN(next) || next === 0x2f /* / */ || next === 0x3f /* ? */;
+}
+
+/** The path and query of an /ipfs request target. */
+function splitTarget(url: string): { pathname: string; params: URLSearchParams; segments: string[] } {
+  const q = url.indexOf('?');
+  const pathname = q < 0 ? url : url.slice(0, q);
+  return { pathname, params: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), segments: pathname.split('/').slice(2) };
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
   const { store, reader } = options;
 
   /** The bytes of one block, or null when no stored DAG has it. */
@@ -85,7 +110,7 @@ export function createGateway(options: GatewayOptions): { handle(req: IncomingMe
     const record = cidKind(cid) === 'raw' ? store.getFile(cid) : null;
     if (!record) return null;
     if (record.size > MAX_WHOLE_OBJECT_BLOCK) {
-      throw new GatewayError(400, 'BLOCK_TOO_LARGE', `${cid} is a ${record.size}-byte object: as one block it is too large to send; ask for its UnixFS root ${store.ipfsCidOf(cid) ?? ''} or the file's bytes`);
+      throw new Refusal(400, 'BLOCK_TOO_LARGE', `${cid} is a ${record.size}-byte object: as one block it is too large to send; ask for its UnixFS root ${store.ipfsCidOf(cid) ?? ''} or the file's bytes`);
     }
     return reader.open(cid).bytes();
   };
@@ -98,166 +123,159 @@ export function createGateway(options: GatewayOptions): { handle(req: IncomingMe
 
   const present = (cid: string): boolean => (cidKind(cid) === 'raw' ? store.getFile(cid) !== null || store.dagBlock(cid) !== null : store.dagBlock(cid) !== null);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const method = req.method ?? 'GET';
-    try {
-      if (method === 'OPTIONS') {
-        res.writeHead(204, { ...corsPreflightHeaders(), 'Content-Length': '0' });
-        res.end();
-        return;
+  /**
+   * The answer, or (`fetch`: with peers, before the fetch) the CID to fetch first. Throws a Refusal for what the
+   * client asked wrongly. `admit`: false once the access model admitted the request (the answer after a fetch).
+   */
+  const answer = (request: DownloadRequest, admit: boolean, fetch: boolean): DownloadReply | Missing => {
+    const method = request.method;
+    if (method === 'OPTIONS') return { status: 204, fixed: null, headers: headerList({ ...corsPreflightHeaders(), 'Content-Length': '0' }), body: null };
+    if (method !== 'GET' && method !== 'HEAD') throw new Refusal(405, 'METHOD_NOT_ALLOWED', `${method} is not served here: use GET or HEAD`, { Allow: 'GET, HEAD, OPTIONS' });
+    if (admit && options.admit) {
+      const admission = options.admit(request);
+      if (!admission.ok) throw new Refusal(admission.status, admission.code, admission.message, admission.headers);
+    }
+    const headersIn = request.headers;
+    if (!options.public) {
+      const auth = authenticate(headersIn.authorization ?? null, options.auth);
+      if (auth.token !== 'valid') {
+        throw new Refusal(401, 'UNAUTHENTICATED', 'this gateway needs "Authorization: Bearer <token>" with a token of this server (or start it with --ipfs-gateway)', { 'WWW-Authenticate': 'Bearer' });
       }
-      if (method !== 'GET' && method !== 'HEAD') throw new GatewayError(405, 'METHOD_NOT_ALLOWED', `${method} is not served here: use GET or HEAD`, { Allow: 'GET, HEAD, OPTIONS' });
-      if (!options.public) {
-        const auth = authenticate(req.headers.authorization ?? null, options.auth);
-        if (auth.token !== 'valid') {
-          throw new GatewayError(401, 'UNAUTHENTICATED', 'this gateway needs "Authorization: Bearer <token>" with a token of this server (or start it with --ipfs-gateway)', { 'WWW-Authenticate': 'Bearer' });
-        }
-      }
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const pathname = q < 0 ? url : url.slice(0, q);
-      const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-      const segments = pathname.split('/').slice(2);
-      const given = segments[0] ?? '';
-      if (given === '') throw new GatewayError(400, 'BAD_REQUEST', 'missing CID: expected /ipfs/<cid>');
-      const cid = canonicalIpfsCid(given);
-      if (!cid) throw new GatewayError(400, 'BAD_REQUEST', `not a CID this gateway serves (raw or dag-pb, sha2-256): ${JSON.stringify(given.slice(0, 80))}`);
-      const rest = segments.slice(1).filter((s) => s !== '');
-      for (const name of params.keys()) {
-        if (!KNOWN_QUERY.has(name)) continue;
-        if (params.getAll(name).length > 1) throw new GatewayError(400, 'BAD_REQUEST', `query parameter '${name}' is given more than once`);
-      }
-      const kind = responseKind(params.get('format'), req.headers.accept);
-      const scope = dagScope(params.get('dag-scope'));
-      const ipfsPath = `/ipfs/${given}${rest.length ? `/${rest.join('/')}` : ''}`;
-      const common: HeaderMap = { 'X-Ipfs-Path': ipfsPath, 'X-Ipfs-Roots': cid, ...corsHeaders(), 'Access-Control-Expose-Headers': 'Content-Range, Content-Length, ETag, Accept-Ranges, X-Ipfs-Path, X-Ipfs-Roots, Content-Disposition' };
+    }
+    const { params, segments } = splitTarget(request.url);
+    const given = segments[0] ?? '';
+    if (given === '') throw new Refusal(400, 'BAD_REQUEST', 'missing CID: expected /ipfs/<cid>');
+    const cid = canonicalIpfsCid(given);
+    if (!cid) throw new Refusal(400, 'BAD_REQUEST', `not a CID this gateway serves (raw or dag-pb, sha2-256): ${JSON.stringify(given.slice(0, 80))}`);
+    const rest = segments.slice(1).filter((s) => s !== '');
+    for (const name of params.keys()) {
+      if (!KNOWN_QUERY.has(name)) continue;
+      if (params.getAll(name).length > 1) throw new Refusal(400, 'BAD_REQUEST', `query parameter '${name}' is given more than once`);
+    }
+    const kind = responseKind(params.get('format'), headersIn.accept);
+    const scope = dagScope(params.get('dag-scope'));
+    const ipfsPath = `/ipfs/${given}${rest.length ? `/${rest.join('/')}` : ''}`;
+    const common: HeaderMap = { 'X-Ipfs-Path': ipfsPath, 'X-Ipfs-Roots': cid, ...corsHeaders(), 'Access-Control-Expose-Headers': EXPOSED };
 
-      if (!present(cid)) {
-        if (!options.fetchMissing) throw new GatewayError(404, 'NOT_FOUND', `this node does not have ${cid}`);
-        try {
-          await options.fetchMissing(cid);
-        } catch (error) {
-          const message = (error as Error).message;
-          throw new GatewayError(502, 'UNAVAILABLE', `this node does not have ${cid}, and no peer gave it: ${message}`);
-        }
-        if (!present(cid)) throw new GatewayError(404, 'NOT_FOUND', `this node does not have ${cid}`);
-      }
-      if (rest.length > 0) throw new GatewayError(404, 'NOT_FOUND', `${cid} is a file: there is no path ${JSON.stringify(rest.join('/').slice(0, 80))} inside it`);
+    if (!present(cid)) {
+      if (fetch) return { missing: cid };
+      throw new Refusal(404, 'NOT_FOUND', `this node does not have ${cid}`);
+    }
+    if (rest.length > 0) throw new Refusal(404, 'NOT_FOUND', `${cid} is a file: there is no path ${JSON.stringify(rest.join('/').slice(0, 80))} inside it`);
+    const head = method === 'HEAD';
 
-      if (kind === 'raw') {
-        const bytes = blockBytes(cid);
-        if (!bytes) throw new GatewayError(404, 'NOT_FOUND', `this node does not have the block ${cid}`);
-        const etag = `"${cid}.raw"`;
-        const headers: HeaderMap = {
-          ...common,
-          'Content-Type': CONTENT_TYPE_BLOCK,
-          'Content-Length': String(bytes.byteLength),
-          'Cache-Control': IMMUTABLE,
-          ETag: etag,
-          'Content-Disposition': `attachment; filename="${cid}.bin"`,
-          'X-Content-Type-Options': 'nosniff',
-          Vary: 'Accept',
-        };
-        if (matchesEtag(req.headers['if-none-match'], etag)) return endWith(res, 304, headers, null);
-        options.metrics?.addBytes(method === 'HEAD' ? 0 : bytes.byteLength);
-        return endWith(res, 200, headers, method === 'HEAD' ? null : bytes);
-      }
-
-      if (kind === 'car') {
-        const file = fileOfRoot(cid);
-        const where = file ? null : store.dagBlock(cid);
-        // The root of a stored file, or (block scope, or a leaf) one block of one.
-        if (!file && !(where && (scope === 'block' || where.kind === 'leaf'))) {
-          throw new GatewayError(404, 'NOT_FOUND', `${cid} is a block inside a file here, not a file's root: ask for it with dag-scope=block or format=raw`);
-        }
-        const entityText = params.get('entity-bytes');
-        const size = file ? store.getFile(file)!.size : 0;
-        let range: EntityRange | null = null;
-        if (entityText !== null) {
-          range = parseEntityBytes(entityText, size);
-          if (!range) throw new GatewayError(400, 'BAD_REQUEST', `entity-bytes must be from:to (integers, to inclusive or *, negative from the end): ${JSON.stringify(entityText.slice(0, 80))}`);
-        }
-        const etag = `"${cid}.car.dfs.n.${scope}${entityText ? `.${entityText}` : ''}"`;
-        const headers: HeaderMap = {
-          ...common,
-          'Content-Type': CAR_TYPE_SENT,
-          'Cache-Control': IMMUTABLE,
-          ETag: etag,
-          'Content-Disposition': `attachment; filename="${cid}.car"`,
-          'X-Content-Type-Options': 'nosniff',
-          'Accept-Ranges': 'none',
-          Vary: 'Accept',
-        };
-        if (matchesEtag(req.headers['if-none-match'], etag)) return endWith(res, 304, headers, null);
-        const root = CID.parse(cid);
-        // The walk once, for the length and the body: it reads the index's nodes and makes views of the mapping; a
-        // 5 GiB file's list is about 5000 entries.
-        let blocks: { cid: CID; bytes: Uint8Array }[];
-        if (file) {
-          const mapped = reader.open(file);
-          const source = { node: (c: string) => store.dagNode(c), leaf: (offset: number, length: number) => mapped.range(offset, offset + length) };
-          blocks = [...dagBlocks(root, size, source, scope, range)];
-        } else {
-          blocks = [{ cid: root, bytes: blockBytes(cid)! }];
-        }
-        headers['Content-Length'] = String(carLength(root, blocks));
-        if (method === 'HEAD') return endWith(res, 200, headers, null);
-        res.writeHead(200, headers);
-        let sent = 0;
-        try {
-          const whole = await sendViews(res, carViews(root, blocks), { onBytes: (n) => (sent += n) });
-          if (!whole) res.destroy();
-        } catch (error) {
-          options.logger?.error('ipfs gateway: CAR stream failed', { error, cid });
-          res.destroy();
-        }
-        options.metrics?.addBytes(sent);
-        return;
-      }
-
-      // The file, as a path gateway answers it: the download route's /v1/blob answer plus the IPFS headers.
-      const file = fileOfRoot(cid);
-      if (!file) throw new GatewayError(404, 'NOT_FOUND', `${cid} is a block inside a file here, not a file: ask for it with format=raw`);
-      const blobUrl = `/v1/blob/${cid}`;
-      const reply = options.files.reply({ method, url: blobUrl, headers: requestHeadersFromRaw(req.rawHeaders) });
-      const extra = [
-        'X-Ipfs-Path', ipfsPath, 'X-Ipfs-Roots', cid,
-        'Access-Control-Expose-Headers', common['Access-Control-Expose-Headers']!,
-      ];
-      const list = (reply.fixed === null ? reply.headers : reply.fixed.concat(reply.headers)).filter((_, i, all) => {
-        const name = (i % 2 === 0 ? all[i] : all[i - 1])!.toLowerCase();
-        return name !== 'access-control-expose-headers';
-      });
-      res.writeHead(reply.status, list.concat(extra));
-      await options.files.send(res, reply, blobUrl);
-    } catch (error) {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const known = error instanceof GatewayError ? error : asGatewayError(error);
-      if (!known) {
-        options.logger?.error('ipfs gateway: unexpected error', { error, url: req.url });
-        return endWith(res, 500, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, method === 'HEAD' ? null : Buffer.from(INTERNAL_ERROR_BODY));
-      }
-      const body = Buffer.from(`${JSON.stringify({ error: known.code, status: known.status, message: known.message })}\n`);
-      endWith(res, known.status, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': String(body.byteLength),
-        'Cache-Control': 'no-store',
+    if (kind === 'raw') {
+      const bytes = blockBytes(cid);
+      if (!bytes) throw new Refusal(404, 'NOT_FOUND', `this node does not have the block ${cid}`);
+      const etag = `"${cid}.raw"`;
+      const headers: HeaderMap = {
+        ...common,
+        'Content-Type': CONTENT_TYPE_BLOCK,
+        'Content-Length': String(bytes.byteLength),
+        'Cache-Control': IMMUTABLE,
+        ETag: etag,
+        'Content-Disposition': `attachment; filename="${cid}.bin"`,
         'X-Content-Type-Options': 'nosniff',
-        ...corsHeaders(),
-        ...known.headers,
-      }, method === 'HEAD' ? null : body);
+        Vary: 'Accept',
+      };
+      if (matchesEtag(headersIn.ifNoneMatch, etag)) return { status: 304, fixed: null, headers: headerList(headers), body: null };
+      return { status: 200, fixed: null, headers: headerList(headers), body: head ? null : bytes };
+    }
+
+    if (kind === 'car') {
+      const file = fileOfRoot(cid);
+      const where = file ? null : store.dagBlock(cid);
+      // The root of a stored file, or (block scope, or a leaf) one block of one.
+      if (!file && !(where && (scope === 'block' || where.kind === 'leaf'))) {
+        throw new Refusal(404, 'NOT_FOUND', `${cid} is a block inside a file here, not a file's root: ask for it with dag-scope=block or format=raw`);
+      }
+      const entityText = params.get('entity-bytes');
+      const size = file ? store.getFile(file)!.size : 0;
+      let range: EntityRange | null = null;
+      if (entityText !== null) {
+        range = parseEntityBytes(entityText, size);
+        if (!range) throw new Refusal(400, 'BAD_REQUEST', `entity-bytes must be from:to (integers, to inclusive or *, negative from the end): ${JSON.stringify(entityText.slice(0, 80))}`);
+      }
+      const etag = `"${cid}.car.dfs.n.${scope}${entityText ? `.${entityText}` : ''}"`;
+      const headers: HeaderMap = {
+        ...common,
+        'Content-Type': CAR_TYPE_SENT,
+        'Cache-Control': IMMUTABLE,
+        ETag: etag,
+        'Content-Disposition': `attachment; filename="${cid}.car"`,
+        'X-Content-Type-Options': 'nosniff',
+        'Accept-Ranges': 'none',
+        Vary: 'Accept',
+      };
+      if (matchesEtag(headersIn.ifNoneMatch, etag)) return { status: 304, fixed: null, headers: headerList(headers), body: null };
+      const root = CID.parse(cid);
+      // The walk once, for the length and the body: it reads the index's nodes and makes views of the mapping; a
+      // 5 GiB file's list is about 5000 entries.
+      let blocks: { cid: CID; bytes: Uint8Array }[];
+      if (file) {
+        const mapped = reader.open(file);
+        const source = { node: (c: string) => store.dagNode(c), leaf: (offset: number, length: number) => mapped.range(offset, offset + length) };
+        blocks = [...dagBlocks(root, size, source, scope, range)];
+      } else {
+        blocks = [{ cid: root, bytes: blockBytes(cid)! }];
+      }
+      headers['Content-Length'] = String(carLength(root, blocks));
+      return { status: 200, fixed: null, headers: headerList(headers), body: head ? null : carViews(root, blocks) };
+    }
+
+    // The file, as a path gateway answers it: the download route's /v1/blob answer plus the IPFS headers.
+    const file = fileOfRoot(cid);
+    if (!file) throw new Refusal(404, 'NOT_FOUND', `${cid} is a block inside a file here, not a file: ask for it with format=raw`);
+    const reply = options.files.reply({ method, url: `/v1/blob/${cid}`, headers: headersIn });
+    const list = (reply.fixed === null ? reply.headers : reply.fixed.concat(reply.headers)).filter((_, i, all) => {
+      const name = (i % 2 === 0 ? all[i] : all[i - 1])!.toLowerCase();
+      return name !== 'access-control-expose-headers';
+    });
+    list.push('X-Ipfs-Path', ipfsPath, 'X-Ipfs-Roots', cid, 'Access-Control-Expose-Headers', EXPOSED);
+    return { status: reply.status, fixed: null, headers: list, body: reply.body };
+  };
+
+  /** answer, with a refusal (or a bug of ours: 500, logged) as the answer. */
+  const decide = (request: DownloadRequest, admit: boolean, fetch: boolean): DownloadReply | Missing => {
+    try {
+      return answer(request, admit, fetch);
+    } catch (error) {
+      const refusal = asRefusal(error);
+      if (!refusal) options.logger?.error('ipfs gateway: unexpected error', { error, url: request.url });
+      return errorReply(refusal ?? INTERNAL_ERROR, request.method);
     }
   };
-  return { handle };
-}
 
-function endWith(res: ServerResponse, status: number, headers: HeaderMap, body: Uint8Array | null): void {
-  res.writeHead(status, headers);
-  if (body) res.end(body);
-  else res.end();
+  const reply = (request: DownloadRequest): DownloadReply => decide(request, true, false) as DownloadReply;
+  const send = (sink: BodySink, reply: DownloadReply, url: string) => options.files.send(sink, reply, url);
+
+  const missing = (url: string): string | null => {
+    if (!options.fetchMissing) return null;
+    const given = splitTarget(url).segments[0] ?? '';
+    const cid = given === '' ? null : canonicalIpfsCid(given);
+    return cid !== null && !present(cid) ? cid : null;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '/';
+    const request: DownloadRequest = { method: req.method ?? 'GET', url, headers: requestHeadersFromRaw(req.rawHeaders), peer: req.socket.remoteAddress };
+    let answered = decide(request, true, options.fetchMissing !== undefined);
+    if ('missing' in answered) {
+      const cid = answered.missing;
+      try {
+        await options.fetchMissing!(cid);
+        answered = decide(request, false, false);
+      } catch (error) {
+        const message = (error as Error).message;
+        answered = errorReply(new Refusal(502, 'UNAVAILABLE', `this node does not have ${cid}, and no peer gave it: ${message}`), request.method);
+      }
+    }
+    const done = answered as DownloadReply;
+    res.writeHead(done.status, done.headers);
+    await send(res, done, url);
+  };
+
+  return { reply, send, missing, handle };
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {
@@ -271,14 +289,14 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 function dagScope(text: string | null): DagScope {
   if (text === null || text === 'all') return 'all';
   if (text === 'entity' || text === 'block') return text;
-  throw new GatewayError(400, 'BAD_REQUEST', `dag-scope must be all, entity or block, not ${JSON.stringify(text.slice(0, 40))}`);
+  throw new Refusal(400, 'BAD_REQUEST', `dag-scope must be all, entity or block, not ${JSON.stringify(text.slice(0, 40))}`);
 }
 
 /** What to answer with, from ?format= or the Accept header (see the decisions above). */
 export function responseKind(format: string | null, accept: string | undefined): Kind {
   if (format !== null && format !== '') {
     if (format === 'raw' || format === 'car') return format;
-    throw new GatewayError(400, 'BAD_REQUEST', `format must be raw or car, not ${JSON.stringify(format.slice(0, 40))}`);
+    throw new Refusal(400, 'BAD_REQUEST', `format must be raw or car, not ${JSON.stringify(format.slice(0, 40))}`);
   }
   if (!accept || accept.trim() === '') return 'file';
   const offers = accept
@@ -304,13 +322,5 @@ export function responseKind(format: string | null, accept: string | undefined):
     return 'file';
   }
   if (offers.length === 0) return 'file';
-  throw new GatewayError(406, 'NOT_ACCEPTABLE', `this gateway answers ${CONTENT_TYPE_BLOCK}, ${CAR_TYPE_SENT} or the file's bytes; the Accept header allows none of them`);
-}
-
-function asGatewayError(error: unknown): GatewayError | null {
-  if (error instanceof StoreError) {
-    if (error.code === 'NOT_FOUND') return new GatewayError(404, 'NOT_FOUND', error.message);
-    if (error.code === 'INVALID_ARGUMENT') return new GatewayError(400, 'BAD_REQUEST', error.message);
-  }
-  return null;
+  throw new Refusal(406, 'NOT_ACCEPTABLE', `this gateway answers ${CONTENT_TYPE_BLOCK}, ${CAR_TYPE_SENT} or the file's bytes; the Accept header allows none of them`);
 }

@@ -23,7 +23,9 @@ test('requestHeadersFromRaw: the route\'s headers in any case; repeats joined, R
     [['if-range', '"e"', 'If-Range', '"f"'], { ...noRequestHeaders(), ifRange: '"e", "f"' }],
     // same lengths as the route's names, other names: ignored
     [['Rangy', 'x', 'If-Matc', 'y', 'if-matchh', 'z', 'If-None-Matcx', 'w'], noRequestHeaders()],
-    [['Host', 'h', 'Accept', '*/*', 'X-Range', 'bytes=0-0'], noRequestHeaders()],
+    [['Host', 'h', 'Accept', '*/*', 'X-Range', 'bytes=0-0'], { ...noRequestHeaders(), accept: '*/*' }],
+    [['Accept', 'application/vnd.ipld.car', 'ACCEPT', '*/*;q=0.1'], { ...noRequestHeaders(), accept: 'application/vnd.ipld.car, */*;q=0.1' }],
+    [['Host', 'h', 'User-Agent', 'curl', 'Origin', 'o', 'X-Range', 'bytes=0-0'], noRequestHeaders()],
   ];
   for (const [raw, want] of rows) assert.equal(requestHeadersFromRaw(raw), want, JSON.stringify(raw));
 });

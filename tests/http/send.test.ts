@@ -52,52 +52,84 @@ test('every byte, in order, across views of any size (empty ones included)', asy
   }
 });
 
-test('a slow reader: at most depth x chunk bytes wait in the response at any time', async () => {
-  const chunk = 64 << 10;
-  const depth = 3;
-  const total = 16 << 20;
-  let maxQueued = 0;
-  let writes = 0;
-  const { server, url } = await serve(async (res) => {
-    res.writeHead(200, { 'content-length': String(total) });
-    // What waits in the response: the body bytes written whose write callback (handed to the kernel) has not come
-    // yet, counted at every write and callback rather than read by a sampler on a clock.
-    let queued = 0;
-    const sink: BodySink = {
-      write(view: Uint8Array, callback: (error?: Error | null) => void) {
-        writes++;
-        queued += view.byteLength;
-        maxQueued = Math.max(maxQueued, queued);
-        return res.write(view, (error) => {
-          queued -= view.byteLength;
-          callback(error);
-        });
-      },
-      end: res.end.bind(res),
-      destroy: res.destroy.bind(res),
-      get destroyed() {
-        return res.destroyed;
-      },
-      get writableFinished() {
-        return res.writableFinished;
-      },
-      on: res.on.bind(res),
-      off: res.off.bind(res),
-    };
-    await sendViews(sink, [Buffer.alloc(total, 1)], { chunkBytes: chunk, depth });
-  });
+/**
+ * A sink over a response that counts what waits in it: the body bytes (and writes) whose write callback (handed to
+ * the kernel) has not come yet, counted at every write and callback rather than read by a sampler on a clock.
+ */
+function countingSink(res: ServerResponse, seen: { writes: number; maxQueued: number; maxWrites: number }): BodySink {
+  let queued = 0;
+  let waiting = 0;
+  return {
+    write(view: Uint8Array, callback: (error?: Error | null) => void) {
+      seen.writes++;
+      queued += view.byteLength;
+      waiting++;
+      seen.maxQueued = Math.max(seen.maxQueued, queued);
+      seen.maxWrites = Math.max(seen.maxWrites, waiting);
+      return res.write(view, (error) => {
+        queued -= view.byteLength;
+        waiting--;
+        callback(error);
+      });
+    },
+    end: res.end.bind(res),
+    destroy: res.destroy.bind(res),
+    get destroyed() {
+      return res.destroyed;
+    },
+    get writableFinished() {
+      return res.writableFinished;
+    },
+    on: res.on.bind(res),
+    off: res.off.bind(res),
+  };
+}
+
+/** GETs url, reading slowly (a pause after every chunk); resolves with the bytes received. */
+function slowRead(url: string): Promise<number> {
   let received = 0;
-  await new Promise<void>((resolve) => get(url, (res) => {
+  return new Promise<number>((resolve) => get(url, (res) => {
     res.on('data', (c: Buffer) => {
       received += c.length;
       res.pause();
       setImmediate(() => res.resume());
     });
-    res.on('end', resolve);
+    res.on('end', () => resolve(received));
   }));
-  assert.ok(writes >= total / chunk - 1, `${writes} writes (the last chunk goes with end)`);
-  assert.is(received, total);
-  assert.ok(maxQueued <= depth * chunk, `queued up to ${maxQueued} bytes`);
+}
+
+test('a slow reader: at most depth x chunk bytes wait in the response at any time', async () => {
+  const chunk = 64 << 10;
+  const depth = 3;
+  const total = 16 << 20;
+  const seen = { writes: 0, maxQueued: 0, maxWrites: 0 };
+  const { server, url } = await serve(async (res) => {
+    res.writeHead(200, { 'content-length': String(total) });
+    await sendViews(countingSink(res, seen), [Buffer.alloc(total, 1)], { chunkBytes: chunk, depth });
+  });
+  assert.is(await slowRead(url), total);
+  assert.ok(seen.writes >= total / chunk - 1, `${seen.writes} writes (the last chunk goes with end)`);
+  assert.ok(seen.maxQueued <= depth * chunk, `queued up to ${seen.maxQueued} bytes`);
+  await stop(server);
+});
+
+test("small views between large ones (a CAR's frames) count by their bytes: they do not take the large ones' places", async () => {
+  const chunk = 64 << 10;
+  const depth = 3;
+  const blocks = 128;
+  const total = blocks * (40 + chunk);
+  const seen = { writes: 0, maxQueued: 0, maxWrites: 0 };
+  const { server, url } = await serve(async (res) => {
+    res.writeHead(200, { 'content-length': String(total) });
+    const views = Array.from({ length: blocks }, (_, i) => [Buffer.alloc(40, i), Buffer.alloc(chunk, i)]).flat();
+    await sendViews(countingSink(res, seen), views, { chunkBytes: chunk, depth });
+  });
+  assert.is(await slowRead(url), total);
+  // Bounded by bytes (a view may start just under the bound)...
+  assert.ok(seen.maxQueued <= (depth + 1) * chunk, `queued up to ${seen.maxQueued} bytes`);
+  // ...so that as many large views wait as with no frames between them: 3 of them and their frames.
+  assert.ok(seen.maxQueued >= depth * chunk, `queued up to ${seen.maxQueued} bytes: the frames took the places of chunks`);
+  assert.ok(seen.maxWrites > depth, `${seen.maxWrites} writes waiting at most`);
   await stop(server);
 });
 

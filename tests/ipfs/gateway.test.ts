@@ -12,6 +12,7 @@ import { equals } from 'multiformats/bytes';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { tempDir } from '../../src/devkit/paths.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
 
 const MiB = 1 << 20;
 const dir = tempDir();
@@ -224,6 +225,60 @@ test('the access model: --rate-limit refuses a burst with 429 and Retry-After; -
   } finally {
     await limited.close();
     await priv.close();
+  }
+});
+
+test('the download lane and node:http answer /ipfs alike: status, headers and bytes, refusals too', async () => {
+  // The same store behind a server that leaves every request to node:http.
+  const plain = await startServer({ storeRoot: join(dir.path, 'open'), port: 0, seedDemo: false, logger: silentLogger, ipfsGateway: true, downloadLane: false });
+  try {
+    const missing = CID.createV1(0x70, await sha256.digest(Buffer.from('nothing'))).toString();
+    const requests: [string, string, string[]][] = [
+      ['GET', `/ipfs/${roots.big}?format=car`, []],
+      ['HEAD', `/ipfs/${roots.big}?format=car`, []],
+      ['GET', `/ipfs/${roots.big}`, ['Accept: application/vnd.ipld.car']],
+      ['GET', `/ipfs/${roots.big}?format=car&dag-scope=entity&entity-bytes=${MiB - 1}:${MiB}`, []],
+      ['GET', `/ipfs/${roots.big}?format=car`, [`If-None-Match: "${roots.big}.car.dfs.n.all"`]],
+      ['GET', `/ipfs/${roots.big}`, ['Accept: application/vnd.ipld.raw']],
+      ['GET', `/ipfs/${bigCid}?format=raw`, []],
+      ['GET', `/ipfs/${roots.big}`, []],
+      ['GET', `/ipfs/${roots.big}`, ['Range: bytes=5-9,100-']],
+      ['GET', `/ipfs/${roots.big}`, ['Range: bytes=99999999-']],
+      ['HEAD', `/ipfs/${roots.zeros}`, []],
+      ['OPTIONS', `/ipfs/${roots.big}`, []],
+      ['GET', `/ipfs/${roots.big}`, ['Accept: application/vnd.ipld.dag-json']],
+      ['GET', `/ipfs/${roots.big}`, ['Accept: application/vnd.ipld.dag-json', 'Accept: application/vnd.ipld.car;q=0.5']],
+      ['GET', `/ipfs/${missing}`, []],
+      ['GET', `/ipfs/${roots.big}/inside`, []],
+      ['GET', '/ipfs/not-a-cid', []],
+      ['GET', '/ipfs', []],
+      ['GET', `/ipfs/${roots.big}?format=car&format=raw`, []],
+    ];
+    const port = (url: string) => Number(new URL(url).port);
+    for (const [method, path, lines] of requests) {
+      const text = `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
+      const [lane, node] = await Promise.all([rawRequest(port(server.url), text), rawRequest(port(plain.url), text)]);
+      const what = `${method} ${path} ${lines.join('; ')}`;
+      assert.is(lane.status, node.status, what);
+      for (const answer of [lane, node]) {
+        delete answer.headers.date;
+        delete answer.headers['keep-alive'];
+        // A multipart answer's boundary is random: the same text stands for it on both.
+        const boundary = /boundary=(\w+)/.exec(answer.headers['content-type'] ?? '')?.[1];
+        if (boundary) {
+          answer.headers['content-type'] = answer.headers['content-type']!.replace(boundary, 'B');
+          answer.body = Buffer.from(answer.body.toString('latin1').replaceAll(boundary, 'B'), 'latin1');
+        }
+      }
+      assert.equal(lane.headers, node.headers, what);
+      assert.ok(lane.body.equals(node.body), `${what}: the same bytes`);
+    }
+    // And the lane did answer them (its own request-duration series).
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const count = Number(/^ipfrs_request_duration_seconds_count\{interface="lane",route="ipfs"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+    assert.ok(count >= requests.length, `the lane answered ${count} /ipfs requests`);
+  } finally {
+    await plain.close();
   }
 });
 

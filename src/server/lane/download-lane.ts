@@ -3,7 +3,7 @@
 // representation). A random 4 KiB range costs about half the CPU it costs through node:http, which is where the
 // gap to nginx was (bench/http.bench.ts).
 //
-// Every connection starts here. While its requests are plain GET, HEAD or OPTIONS of /v1 or /zarr (request-head.ts
+// Every connection starts here. While its requests are plain GET, HEAD or OPTIONS of /v1, /zarr or /ipfs (request-head.ts
 // decides, strictly), the lane parses them, asks the route for a DownloadReply and writes it: the head, then the
 // body views with send.ts, as node:http would. At the first request that is anything else, the connection is handed to
 // node:http with the bytes not yet answered, and stays there: node:http then answers exactly as it would have
@@ -27,7 +27,8 @@ import type { Logger } from '../../telemetry/logger.ts';
 export type { LaneObserver } from './lane-response.ts';
 
 export interface DownloadLaneOptions {
-  route: DownloadRoute;
+  /** What answers the lane's requests: the download route, or one that also sends /ipfs to the gateway. */
+  route: Pick<DownloadRoute, 'reply' | 'send'>;
   /** Idle time between requests before the connection is closed (node:http's keepAliveTimeout). */
   keepAliveTimeoutMs: number;
   /** Time for a whole request head to arrive (node:http's headersTimeout). */

@@ -92,6 +92,15 @@ export class LaneResponse implements BodySink {
     return this;
   }
 
+  /** send.ts writes a small view (a CAR block's frame) corked with the next: one system call for both. */
+  cork(): void {
+    this.connection.socket.cork();
+  }
+
+  uncork(): void {
+    this.connection.socket.uncork();
+  }
+
   on(_event: 'close', listener: CloseListener): this {
     this.listeners.push(listener);
     return this;

@@ -1,5 +1,6 @@
 // The request heads the download lane (src/server/lane/download-lane.ts) answers itself: HTTP/1.1 GET, HEAD or OPTIONS of
-// a download path (/v1, and /zarr for the Zarr view, whose clients fetch one key after another), with no body. Pure.
+// a download path (/v1, /zarr for the Zarr view, whose clients fetch one key after another, and /ipfs, the gateway's
+// blocks, CARs and files), with no body. Pure.
 //
 // The rule is to be stricter than node:http, never looser: whatever is not plainly such a request (another method
 // or path, HTTP/1.0, a body, Upgrade, Expect, an unusual Connection, a missing Host, a character llhttp would
@@ -29,7 +30,7 @@ const HANDOFF: HeadParse = { kind: 'handoff' };
 // visible characters, spaces, tabs and obs-text, as llhttp allows), then the blank line. One pass of a compiled
 // regular expression; the lines are then cut out with indexOf, knowing they are well formed.
 const HEAD =
-  /^(?:GET|HEAD|OPTIONS) \/(?:v1|zarr)(?:[/?][-A-Za-z0-9._~!$&'()*+,;=:@/?%]*)? HTTP\/1\.1\r\n(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*\r\n$/;
+  /^(?:GET|HEAD|OPTIONS) \/(?:v1|zarr|ipfs)(?:[/?][-A-Za-z0-9._~!$&'()*+,;=:@/?%]*)? HTTP\/1\.1\r\n(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*\r\n$/;
 /** The end of a head as llhttp also accepts it: a blank line after LF or CRLF line ends (CRLF CRLF is found before). */
 const LENIENT_END = /\n\r?\n/;
 const CONNECTION = /^ *(close|keep-alive) *$/i;

@@ -31,10 +31,10 @@ const kind = (text: string) => parseRequestHead(text).kind;
 
 test('a lane request: method, url, length and the headers the route reads', () => {
   for (const method of ['GET', 'HEAD', 'OPTIONS']) {
-    for (const url of ['/v1', '/v1/', '/v1?x=1', '/v1/blob/bafkrei?exp=1&kid=k&sig=a-b_c', "/v1/tensor/c/enc%2Flayer%200/k.%C3%A9?slice=0:2,::-1&format=npy", "/v1/a-._~!$&'()*+,;=:@/?%", '/zarr', '/zarr/', '/zarr/bafkrei/w/0.0', '/zarr/s/1/k/sig_-/bafkrei/enc%2Fk/.zarray', '/zarr?x=1']) {
+    for (const url of ['/v1', '/v1/', '/v1?x=1', '/v1/blob/bafkrei?exp=1&kid=k&sig=a-b_c', "/v1/tensor/c/enc%2Flayer%200/k.%C3%A9?slice=0:2,::-1&format=npy", "/v1/a-._~!$&'()*+,;=:@/?%", '/zarr', '/zarr/', '/zarr/bafkrei/w/0.0', '/zarr/s/1/k/sig_-/bafkrei/enc%2Fk/.zarray', '/zarr?x=1', '/ipfs', '/ipfs/', '/ipfs?x=1', '/ipfs/bafybei?format=car&dag-scope=entity&entity-bytes=0:*']) {
       const text = head(`${method} ${url} HTTP/1.1`, 'Host: 127.0.0.1:8080', 'User-Agent: curl/8', 'Accept: */*');
       const parsed = request(text);
-      assert.equal(parsed.request, { method, url, headers: NO_HEADERS });
+      assert.equal(parsed.request, { method, url, headers: { ...NO_HEADERS, accept: '*/*' } });
       assert.is(parsed.length, text.length);
       assert.is(parsed.close, false);
     }
@@ -105,6 +105,9 @@ test('handoff: each thing that is not plainly a download request goes to node:ht
     ['/zarrx', head('GET /zarrx/x HTTP/1.1', 'Host: a')],
     ['/Zarr', head('GET /Zarr/x HTTP/1.1', 'Host: a')],
     ['/zarr;', head('GET /zarr;x HTTP/1.1', 'Host: a')],
+    ['/ipfsx', head('GET /ipfsx/x HTTP/1.1', 'Host: a')],
+    ['/IPFS', head('GET /IPFS/x HTTP/1.1', 'Host: a')],
+    ['/ipns', head('GET /ipns/x HTTP/1.1', 'Host: a')],
     ['POST /zarr', head('POST /zarr/x HTTP/1.1', 'Host: a', 'Content-Length: 0')],
     ['/v1;', head('GET /v1;x HTTP/1.1', 'Host: a')],
     ['absolute form', head('GET http://a/v1/x HTTP/1.1', 'Host: a')],
@@ -250,11 +253,11 @@ const methodArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('POST', 'PUT', 'DELETE', 'PATCH', 'TRACE', 'get', 'Get', 'GETS', 'HEA', 'OPTION') },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 7 }) },
 );
-const laneTargetArb = fc.tuple(fc.constantFrom('/v1/blob/', '/v1/tensor/c/w', '/v1', '/v1/', '/v1?', '/zarr/', '/zarr/s/1/k/'), fc.string({ unit: fc.constantFrom(...PATH_CHARS), maxLength: 30 })).map(([a, b]) => a + b);
+const laneTargetArb = fc.tuple(fc.constantFrom('/v1/blob/', '/v1/tensor/c/w', '/v1', '/v1/', '/v1?', '/zarr/', '/zarr/s/1/k/', '/ipfs/', '/ipfs/bafy?format='), fc.string({ unit: fc.constantFrom(...PATH_CHARS), maxLength: 30 })).map(([a, b]) => a + b);
 const targetArb = fc.oneof(
   { weight: 12, arbitrary: laneTargetArb },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom('/v1/', '/v1?s='), fc.string({ unit: fc.constantFrom(...PATH_CHARS, ...ODD), maxLength: 12 })).map(([a, b]) => a + b) },
-  { weight: 1, arbitrary: fc.constantFrom('/', '/graphql', '/v10', '/v2/x', '/V1/x', '*', 'http://a/v1/x', '//v1', 'v1/x', '/v1#', '/v1;x', '/zarrs', '/zarr#', '') },
+  { weight: 1, arbitrary: fc.constantFrom('/', '/graphql', '/v10', '/v2/x', '/V1/x', '*', 'http://a/v1/x', '//v1', 'v1/x', '/v1#', '/v1;x', '/zarrs', '/zarr#', '/ipfss', '/ipfs#', '') },
 );
 const versionArb = fc.oneof(
   { weight: 14, arbitrary: fc.constant('HTTP/1.1') },
@@ -360,6 +363,7 @@ function modelRead(head: string): { method: string; url: string; headers: Reques
     else if (name === 'if-match') headers.ifMatch = join(headers.ifMatch, value);
     else if (name === 'if-none-match') headers.ifNoneMatch = join(headers.ifNoneMatch, value);
     else if (name === 'if-range') headers.ifRange = join(headers.ifRange, value);
+    else if (name === 'accept') headers.accept = join(headers.accept, value);
     else if (name === 'connection' && value.split(',').some((token) => token.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase() === 'close')) close = true;
   }
   return { method: method!, url: url!, headers, close };
@@ -464,6 +468,7 @@ function headersFromRaw(raw: string[]): RequestHeaders {
     else if (name === 'if-match') headers.ifMatch = join(headers.ifMatch);
     else if (name === 'if-none-match') headers.ifNoneMatch = join(headers.ifNoneMatch);
     else if (name === 'if-range') headers.ifRange = join(headers.ifRange);
+    else if (name === 'accept') headers.accept = join(headers.accept);
   }
   return headers;
 }
