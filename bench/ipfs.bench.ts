@@ -49,6 +49,14 @@ export async function ipfsBench(ctx: BenchContext, fixture: HttpFixture): Promis
       if (got < size) throw new Error(`${url}: ${got} bytes`);
       return seconds;
     };
+    // A deleted file that was on disk costs its blocks' discard (the file system is mounted with `discard` here: about
+    // 180 ms per 256 MiB) at the next journal commit, which the next row's first fsync would then pay for. Each row
+    // removes what it wrote and commits, untimed, so a sample holds only its own work.
+    const removeSettled = async (path: string) => {
+      rmSync(path, { recursive: true, force: true });
+      const settled = await runBounded('sync', ['-f', ctx.tmpDir], 120_000);
+      if (settled.code !== 0) throw new Error(`sync -f ${ctx.tmpDir} failed: ${settled.stderr}`);
+    };
     try {
       const car = async () => rate(1e9)(await fetched(`${server.url}/ipfs/${root}?format=car`));
       const blob = async () => rate(1e9)(await fetched(`${server.url}/v1/blob/${cid}`));
@@ -64,7 +72,7 @@ export async function ipfsBench(ctx: BenchContext, fixture: HttpFixture): Promis
           const result = await runBounded(curl, ['-s', '-o', target, '-w', '%{http_code}', `${server.url}/v1/blob/${cid}`], 120_000);
           if (result.code !== 0 || result.stdout.trim() !== '200') throw new Error(`curl -o failed: ${result.stderr}`);
         });
-        rmSync(target, { force: true });
+        await removeSettled(target);
         return rate(1e6)(seconds);
       };
       const durable = async () => {
@@ -74,7 +82,7 @@ export async function ipfsBench(ctx: BenchContext, fixture: HttpFixture): Promis
           const synced = await runBounded('sync', [target], 120_000);
           if (synced.code !== 0) throw new Error(`sync ${target} failed: ${synced.stderr}`);
         });
-        rmSync(target, { force: true });
+        await removeSettled(target);
         return rate(1e6)(seconds);
       };
       const peerStoreDir = join(ctx.tmpDir, 'peer-store');
@@ -88,7 +96,7 @@ export async function ipfsBench(ctx: BenchContext, fixture: HttpFixture): Promis
           return rate(1e6)(seconds);
         } finally {
           store.close();
-          rmSync(peerStoreDir, { recursive: true, force: true });
+          await removeSettled(peerStoreDir);
         }
       };
       // One fetch first, not counted, as the download rows warm up: the first also starts the hash thread and

@@ -15,7 +15,7 @@ import { canonicalIpfsCid } from '../store/cid.ts';
 import { StoreError } from '../store/errors.ts';
 import type { TensorStore } from '../store/tensor-store.ts';
 import type { FileRecord } from '../store/types.ts';
-import { CarStreamReader } from './car-reader.ts';
+import { CarStreamReader, type BlockAlloc } from './car-reader.ts';
 import { CONTENT_TYPE_BLOCK } from './gateway.ts';
 import { HashThread } from './hash-thread.ts';
 import { getStreamed } from './http-body.ts';
@@ -186,6 +186,7 @@ class Transfer {
     const idleMs = this.options.idleTimeoutMs ?? DEFAULT_IDLE_MS;
     const timer = setTimeout(() => controller.abort(), idleMs);
     let res: { status: number; body: AsyncIterable<Uint8Array>; destroy(): void } | undefined;
+    let ahead: VerifyAhead | undefined;
     const touch = () => void timer.refresh();
     try {
       try {
@@ -210,6 +211,7 @@ class Transfer {
       }
       // A leaf's bytes go into a reused buffer (the pool), a node's into its own (the walk keeps it).
       const alloc = (cid: CID, length: number) => (cid.code === RAW_CODE ? this.pool.take(length) : new Uint8Array(length));
+      ahead = new VerifyAhead(car, alloc, this.pool);
       while (this.stack.length > 0) {
         // Blocks the walk already has (seen before, or sent again on a resume) come from memory.
         const local = this.local();
@@ -225,20 +227,16 @@ class Transfer {
           yield this.leaf(wanted.cid, wanted.offset, bytes, peer);
           continue;
         }
-        let block: { cid: CID; bytes: Uint8Array } | null;
-        try {
-          block = await car.next(alloc);
-        } catch (error) {
-          throw new PeerFailure(`the stream broke (${(error as Error).message})`);
-        }
-        if (!block) throw new PeerFailure('the CAR ended before the DAG did');
+        const next = await ahead.next();
+        if (!next) throw new PeerFailure('the CAR ended before the DAG did');
+        const block = next.block;
         if (!block.cid.equals(wanted.cid)) {
-          this.pool.give(block.bytes);
+          ahead.discard(next);
           // A node sent again on a resume (dag-scope=entity sends the path to the range): skip it once verified.
           if (this.nodes.has(block.cid.toString())) continue;
           throw new PeerFailure(`sent ${block.cid} where the DAG needs ${wanted.cid}`);
         }
-        const bytes = await this.pool.verified(block);
+        const bytes = await next.verified;
         this.stack.pop();
         if (block.cid.code === RAW_CODE) {
           yield this.leaf(block.cid, wanted.offset, bytes, peer);
@@ -249,6 +247,8 @@ class Transfer {
     } finally {
       clearTimeout(timer);
       res?.destroy();
+      // The stream is cut: the blocks read ahead and not taken go back to the pool once their hashing is done.
+      await ahead?.close();
     }
   }
 
@@ -417,6 +417,84 @@ async function* readAhead(source: AsyncGenerator<Uint8Array>, limit: number, rel
     await producing;
     await source.return(undefined);
     for (const chunk of queue.splice(0)) release(chunk);
+  }
+}
+
+/** Blocks read from the CAR and being verified ahead of the walk: enough for the hash thread to stay busy. */
+const VERIFY_AHEAD = 4;
+
+interface AheadBlock {
+  block: { cid: CID; bytes: Uint8Array };
+  /** The bytes to use once verified (a pool leaf comes back from the hash thread as a new view); rejects if wrong. */
+  verified: Promise<Uint8Array>;
+}
+
+/**
+ * Reads a CAR's blocks ahead of the walk, up to VERIFY_AHEAD, and starts verifying each as it arrives: the hash thread
+ * then hashes the next leaves while this thread hands earlier ones to the ingest (which hashes the file), instead of
+ * the two taking turns. The walk still takes the blocks one by one, in order, and uses none before its check.
+ */
+class VerifyAhead {
+  private readonly queue: AheadBlock[] = [];
+  private ended = false;
+  private failure: { error: unknown } | null = null;
+  private stopped = false;
+  private wakeTaker: (() => void) | null = null;
+  private wakeReader: (() => void) | null = null;
+  private readonly reading: Promise<void>;
+
+  constructor(
+    private readonly car: CarStreamReader,
+    private readonly alloc: BlockAlloc,
+    private readonly pool: LeafPool,
+  ) {
+    this.reading = this.read();
+  }
+
+  /** The next block of the stream, its verification under way; null at the stream's end. */
+  async next(): Promise<AheadBlock | null> {
+    while (this.queue.length === 0 && !this.ended) await new Promise<void>((resolve) => (this.wakeTaker = resolve));
+    const taken = this.queue.shift();
+    this.wakeReader?.();
+    if (taken) return taken;
+    if (this.failure) throw new PeerFailure(`the stream broke (${(this.failure.error as Error).message})`);
+    return null;
+  }
+
+  /** A block the walk does not take: its memory goes back to the pool once its hashing is done. */
+  discard(ahead: AheadBlock): void {
+    ahead.verified.then((bytes) => this.pool.give(bytes), () => {});
+  }
+
+  /** Stops reading (the caller cut the stream first) and gives back what was read and not taken. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.wakeReader?.();
+    await this.reading;
+    for (const ahead of this.queue.splice(0)) this.discard(ahead);
+  }
+
+  private async read(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        if (this.queue.length >= VERIFY_AHEAD) {
+          await new Promise<void>((resolve) => (this.wakeReader = resolve));
+          this.wakeReader = null;
+          continue;
+        }
+        const block = await this.car.next(this.alloc);
+        if (!block) break;
+        const verified = this.pool.verified(block);
+        verified.catch(() => {}); // a wrong block fails where the walk reaches it
+        this.queue.push({ block, verified });
+        this.wakeTaker?.();
+      }
+    } catch (error) {
+      if (!this.stopped) this.failure = { error };
+    } finally {
+      this.ended = true;
+      this.wakeTaker?.();
+    }
   }
 }
 
