@@ -22,7 +22,7 @@ import type { RunningGrpcServer } from './grpc/server.ts';
 import { createDownloadRoute, type DownloadReply } from './http/download.ts';
 import { INTERNAL_ERROR_BODY, Refusal, refusalBody } from './http/refusal.ts';
 import { startDagBackfill } from './ipfs/backfill.ts';
-import { createGateway, isGatewayPath, isGatewayUrl } from './ipfs/gateway.ts';
+import { createGateway, isGatewayUrl } from './ipfs/gateway.ts';
 import { missingDownloadCid } from './ipfs/fetch-through.ts';
 import { PeerFetcher } from './ipfs/peers.ts';
 import { requestHeadersFromRaw, type DownloadRequest } from './http/request.ts';
@@ -504,7 +504,7 @@ function routeOf(url: string): Route {
   const path = pathOf(url);
   if (path === '/graphql' || path.startsWith('/graphql/')) return 'graphql';
   if (path === '/v1' || path.startsWith('/v1/') || path === '/zarr' || path.startsWith('/zarr/')) return 'download';
-  if (isGatewayPath(path)) return 'ipfs';
+  if (isGatewayUrl(path)) return 'ipfs';
   if (path === '/healthz') return 'healthz';
   if (path === '/readyz') return 'readyz';
   if (path === '/metrics') return 'metrics';

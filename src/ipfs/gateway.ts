@@ -12,7 +12,10 @@
 //   (entity and all are the same for a file), entity-bytes=from:to for only the blocks a range needs. Streamed
 //   with backpressure; a failure after the head cuts the connection (a CAR that stops short fails verification).
 // - Access: public with --ipfs-gateway (every answer is verifiable against the CID asked for), otherwise a
-//   bearer token this server knows.
+//   bearer token this server knows; the access model (rate limit, private store) first, as for every interface.
+// - Transports: an answer is made whole before a byte is written (`reply`: status, headers, views), so the download
+//   lane serves /ipfs as it serves /v1/blob, and node:http the same bytes (`handle`). Only node:http waits: with
+//   peers, a request for a CID the store lacks is handed to it (`missing`), which fetches the CID and then answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CID } from 'multiformats/cid';
 import { authenticate } from '../graphql/services/auth.ts';
@@ -80,22 +83,18 @@ interface Missing {
   missing: string;
 }
 
-export function isGatewayPath(pathname: string): boolean {
-  return pathname === '/ipfs' || pathname.startsWith('/ipfs/');
-}
-
-/** Whether a request target (path and query) is the gateway's: isGatewayPath without cutting the query off first. */
+/** Whether a request target (a path, with or without its query) is the gateway's: /ipfs or below it. */
 export function isGatewayUrl(url: string): boolean {
   if (!url.startsWith('/ipfs')) return false;
   const next = url.charCodeAt(5);
   return Number.isNaN(next) || next === 0x2f /* / */ || next === 0x3f /* ? */;
 }
 
-/** The path and query of an /ipfs request target. */
-function splitTarget(url: string): { pathname: string; params: URLSearchParams; segments: string[] } {
+/** The path's segments after /ipfs, and the query, of an /ipfs request target. */
+function splitTarget(url: string): { params: URLSearchParams; segments: string[] } {
   const q = url.indexOf('?');
   const pathname = q < 0 ? url : url.slice(0, q);
-  return { pathname, params: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), segments: pathname.split('/').slice(2) };
+  return { params: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), segments: pathname.split('/').slice(2) };
 }
 
 export function createGateway(options: GatewayOptions): Gateway {

@@ -4,22 +4,20 @@
 // taken), the leaves streamed in file order into the store's atomic ingest. A peer that sends a wrong block, stalls
 // or dies is dropped and the next one continues from the first byte still missing (entity-bytes=<offset>:*); when
 // all fail, StoreError UNAVAILABLE and nothing is stored (the ingest's temp file goes with the failed stream).
-import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { equals } from 'multiformats/bytes';
 import { CID } from 'multiformats/cid';
 import { code as RAW_CODE } from 'multiformats/codecs/raw';
-import { sha256 } from 'multiformats/hashes/sha2';
 import { canonicalIpfsCid } from '../store/cid.ts';
 import { StoreError } from '../store/errors.ts';
 import type { TensorStore } from '../store/tensor-store.ts';
 import type { FileRecord } from '../store/types.ts';
-import { CarStreamReader, type BlockAlloc } from './car-reader.ts';
+import { CarStreamReader } from './car-reader.ts';
 import { CONTENT_TYPE_BLOCK } from './gateway.ts';
-import { HashThread } from './hash-thread.ts';
 import { getStreamed } from './http-body.ts';
-import { CHUNK_SIZE, decodeNode, type UnixfsDag } from './unixfs.ts';
+import { readAhead } from './read-ahead.ts';
+import { LeafPool, PeerFailure, verify, VerifyAhead } from './verified-blocks.ts';
+import { decodeNode, type UnixfsDag } from './unixfs.ts';
 
 export interface FetchProgress {
   cid: string;
@@ -52,8 +50,6 @@ const READ_AHEAD_BYTES = 32 << 20;
 const DEFAULT_IDLE_MS = 30_000;
 /** The longest block taken: IPFS implementations refuse blocks over 2 MiB (bitswap's limit); this leaves room. */
 const MAX_BLOCK_BYTES = 4 << 20;
-
-class PeerFailure extends Error {}
 
 /**
  * Fetches CIDs from a list of peers (base URLs of their gateways) into a store. Concurrent requests for one CID
@@ -362,199 +358,6 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal):
     req.on('error', reject);
     req.end();
   });
-}
-
-/**
- * Pulls `source` ahead of its consumer, up to `limit` bytes; errors come out in order, after what came before. Each
- * chunk goes to `release` once the consumer asks for the next one (or stops), or, never yielded, when this ends.
- */
-async function* readAhead(source: AsyncGenerator<Uint8Array>, limit: number, release: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
-  const queue: Uint8Array[] = [];
-  let queued = 0;
-  let done = false;
-  let failure: { error: unknown } | null = null;
-  let wakeConsumer = null as (() => void) | null;
-  let wakeProducer = null as (() => void) | null;
-  let stopped = false;
-  const producing = (async () => {
-    try {
-      for await (const chunk of source) {
-        queue.push(chunk);
-        queued += chunk.byteLength;
-        wakeConsumer?.();
-        while (queued >= limit && !stopped) await new Promise<void>((resolve) => (wakeProducer = resolve));
-        if (stopped) break;
-      }
-    } catch (error) {
-      failure = { error };
-    } finally {
-      done = true;
-      wakeConsumer?.();
-    }
-  })();
-  try {
-    for (;;) {
-      const chunk = queue.shift();
-      if (chunk) {
-        queued -= chunk.byteLength;
-        wakeProducer?.();
-        try {
-          yield chunk;
-        } finally {
-          release(chunk);
-        }
-        continue;
-      }
-      if (done) break;
-      await new Promise<void>((resolve) => (wakeConsumer = resolve));
-      wakeConsumer = null;
-    }
-    if (failure) throw (failure as { error: unknown }).error;
-  } finally {
-    // The consumer stopped early (a failed write): stop the producer, which ends the peer's stream.
-    stopped = true;
-    wakeProducer?.();
-    await producing;
-    await source.return(undefined);
-    for (const chunk of queue.splice(0)) release(chunk);
-  }
-}
-
-/** Blocks read from the CAR and being verified ahead of the walk: enough for the hash thread to stay busy. */
-const VERIFY_AHEAD = 4;
-
-interface AheadBlock {
-  block: { cid: CID; bytes: Uint8Array };
-  /** The bytes to use once verified (a pool leaf comes back from the hash thread as a new view); rejects if wrong. */
-  verified: Promise<Uint8Array>;
-}
-
-/**
- * Reads a CAR's blocks ahead of the walk, up to VERIFY_AHEAD, and starts verifying each as it arrives: the hash thread
- * then hashes the next leaves while this thread hands earlier ones to the ingest (which hashes the file), instead of
- * the two taking turns. The walk still takes the blocks one by one, in order, and uses none before its check.
- */
-class VerifyAhead {
-  private readonly queue: AheadBlock[] = [];
-  private ended = false;
-  private failure: { error: unknown } | null = null;
-  private stopped = false;
-  private wakeTaker: (() => void) | null = null;
-  private wakeReader: (() => void) | null = null;
-  private readonly reading: Promise<void>;
-
-  constructor(
-    private readonly car: CarStreamReader,
-    private readonly alloc: BlockAlloc,
-    private readonly pool: LeafPool,
-  ) {
-    this.reading = this.read();
-  }
-
-  /** The next block of the stream, its verification under way; null at the stream's end. */
-  async next(): Promise<AheadBlock | null> {
-    while (this.queue.length === 0 && !this.ended) await new Promise<void>((resolve) => (this.wakeTaker = resolve));
-    const taken = this.queue.shift();
-    this.wakeReader?.();
-    if (taken) return taken;
-    if (this.failure) throw new PeerFailure(`the stream broke (${(this.failure.error as Error).message})`);
-    return null;
-  }
-
-  /** A block the walk does not take: its memory goes back to the pool once its hashing is done. */
-  discard(ahead: AheadBlock): void {
-    ahead.verified.then((bytes) => this.pool.give(bytes), () => {});
-  }
-
-  /** Stops reading (the caller cut the stream first) and gives back what was read and not taken. */
-  async close(): Promise<void> {
-    this.stopped = true;
-    this.wakeReader?.();
-    await this.reading;
-    for (const ahead of this.queue.splice(0)) this.discard(ahead);
-  }
-
-  private async read(): Promise<void> {
-    try {
-      while (!this.stopped) {
-        if (this.queue.length >= VERIFY_AHEAD) {
-          await new Promise<void>((resolve) => (this.wakeReader = resolve));
-          this.wakeReader = null;
-          continue;
-        }
-        const block = await this.car.next(this.alloc);
-        if (!block) break;
-        const verified = this.pool.verified(block);
-        verified.catch(() => {}); // a wrong block fails where the walk reaches it
-        this.queue.push({ block, verified });
-        this.wakeTaker?.();
-      }
-    } catch (error) {
-      if (!this.stopped) this.failure = { error };
-    } finally {
-      this.ended = true;
-      this.wakeTaker?.();
-    }
-  }
-}
-
-/**
- * 1 MiB buffers for leaves, reused across a fetch: the bytes held ahead of the disk are not garbage every time. The
- * pool's leaves are hashed on the hash thread, their memory moved there and back, while the main thread hashes the
- * file for the store's CID.
- */
-class LeafPool {
-  private readonly free: ArrayBuffer[] = [];
-  /** Buffers handed out and not given back: give() takes only these, once each. */
-  private readonly lent = new Set<ArrayBufferLike>();
-
-  take(length: number): Uint8Array {
-    if (length > CHUNK_SIZE) return new Uint8Array(length);
-    const buffer = this.free.pop() ?? new ArrayBuffer(CHUNK_SIZE);
-    this.lent.add(buffer);
-    return new Uint8Array(buffer, 0, length);
-  }
-
-  /** Any chunk may come back; only the pool's own buffers are kept. */
-  give(chunk: Uint8Array): void {
-    const buffer = chunk.buffer;
-    if (!(buffer instanceof ArrayBuffer) || !this.lent.delete(buffer)) return;
-    this.free.push(buffer);
-  }
-
-  /**
-   * Verifies a block; the bytes to use afterwards are the ones returned (a pool leaf comes back from the hash thread
-   * as a new view of its memory). A block that fails goes back to the pool.
-   */
-  async verified(block: { cid: CID; bytes: Uint8Array }): Promise<Uint8Array> {
-    const buffer = block.bytes.buffer;
-    if (!this.lent.has(buffer)) {
-      verify(block);
-      return block.bytes;
-    }
-    this.lent.delete(buffer);
-    const { digest, bytes } = await hashThread.sha256(block.bytes); // lost with the thread if it dies: not lent then
-    this.lent.add(bytes.buffer);
-    try {
-      checkHashed(block.cid, digest);
-    } catch (error) {
-      this.give(bytes);
-      throw error;
-    }
-    return bytes;
-  }
-}
-
-const hashThread = new HashThread();
-
-/** Checks a block's CID against its bytes, which are hashed here: nodes, and leaves not in the pool, are few. */
-function verify(block: { cid: CID; bytes: Uint8Array }): void {
-  checkHashed(block.cid, createHash('sha256').update(block.bytes).digest());
-}
-
-function checkHashed(cid: CID, digest: Uint8Array): void {
-  if (cid.multihash.code !== sha256.code) throw new PeerFailure(`${cid} is not a sha2-256 CID`);
-  if (!equals(digest, cid.multihash.digest)) throw new PeerFailure(`block ${cid} does not hash to its CID`);
 }
 
 export { CONTENT_TYPE_BLOCK };
